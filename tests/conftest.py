@@ -1,0 +1,9 @@
+"""Shared pytest fixtures."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+GOLDEN = os.path.join(SHARED, "reference", "golden")

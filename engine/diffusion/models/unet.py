@@ -35,3 +35,220 @@ class UNetConfig:
 
     def depth_output(self) -> tuple[int, ...]:
         return self.transformer_depth_output if self.transformer_depth_output is not None else self.transformer_depth
+
+
+import math  # noqa: E402
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+from engine.diffusion.models.attention import SpatialTransformer  # noqa: E402
+
+
+def timestep_embedding(timesteps: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
+    """Sinusoidal features of (B,) timesteps -> (B, dim) float32, cos half first (LDM / flip_sin_to_cos)."""
+    half = dim // 2
+    freqs = torch.exp(
+        -math.log(max_period) * torch.arange(half, dtype=torch.float32, device=timesteps.device) / half
+    )
+    args = timesteps.to(torch.float32)[:, None] * freqs[None]
+    emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+    if dim % 2:
+        emb = torch.cat([emb, torch.zeros_like(emb[:, :1])], dim=-1)
+    return emb
+
+
+class ResBlock(nn.Module):
+    """GroupNorm-SiLU-conv, add projected timestep embedding, GroupNorm-SiLU-conv, skip."""
+
+    def __init__(self, channels: int, emb_channels: int, out_channels: int, groups: int = 32) -> None:
+        super().__init__()
+        self.in_layers = nn.Sequential(
+            nn.GroupNorm(groups, channels), nn.SiLU(), nn.Conv2d(channels, out_channels, 3, padding=1)
+        )
+        self.emb_layers = nn.Sequential(nn.SiLU(), nn.Linear(emb_channels, out_channels))
+        self.out_layers = nn.Sequential(
+            nn.GroupNorm(groups, out_channels), nn.SiLU(), nn.Dropout(0.0),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1),
+        )
+        self.skip_connection: nn.Module = (
+            nn.Identity() if out_channels == channels else nn.Conv2d(channels, out_channels, 1)
+        )
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        h = self.in_layers(x)
+        h = h + self.emb_layers(emb)[:, :, None, None]
+        norm, act, _, conv = self.out_layers
+        h = conv(act(norm(h)))
+        return self.skip_connection(x) + h
+
+
+class Downsample(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.op = nn.Conv2d(channels, channels, 3, stride=2, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op(x)
+
+
+class Upsample(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
+        if size is None:
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        else:
+            x = F.interpolate(x, size=size, mode="nearest")
+        return self.conv(x)
+
+
+class TimestepEmbedSequential(nn.Sequential):
+    """A block of the UNet: routes the timestep embedding and the text context to the layers that take them."""
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor, context: torch.Tensor | None,  # type: ignore[override]
+                out_size: tuple[int, int] | None = None) -> torch.Tensor:
+        for layer in self:
+            if isinstance(layer, ResBlock):
+                x = layer(x, emb)
+            elif isinstance(layer, SpatialTransformer):
+                x = layer(x, context)
+            elif isinstance(layer, Upsample):
+                x = layer(x, out_size)
+            else:
+                x = layer(x)
+        return x
+
+
+def _pop_control(control: dict | None, name: str) -> torch.Tensor | None:
+    if control is None:
+        return None
+    lst = control.get(name)
+    if not lst:
+        return None
+    return lst.pop()
+
+
+def _add_control(h: torch.Tensor, ctrl: torch.Tensor | None, where: str) -> torch.Tensor:
+    if ctrl is None:
+        return h
+    if ctrl.shape[1:] != h.shape[1:] or ctrl.shape[0] not in (1, h.shape[0]):
+        raise ValueError(
+            f"ControlNet residual for UNet {where} has shape {tuple(ctrl.shape)}, "
+            f"expected {tuple(h.shape)}: the ControlNet does not fit this model"
+        )
+    return h + ctrl.to(h.dtype)
+
+
+class UNetModel(nn.Module):
+    """LDM/SGM UNet. Attribute names are the checkpoint's (after `model.diffusion_model.`)."""
+
+    def __init__(self, cfg: UNetConfig) -> None:
+        super().__init__()
+        self.config = cfg
+        mc = cfg.model_channels
+        ted = mc * 4
+        g = cfg.norm_groups
+        levels = len(cfg.channel_mult)
+        if len(cfg.transformer_depth) != levels or len(cfg.depth_output()) != levels:
+            raise ValueError(f"transformer depths {cfg.transformer_depth} / {cfg.depth_output()} "
+                             f"need one entry per level of channel_mult {cfg.channel_mult}")
+        self.time_embed = nn.Sequential(nn.Linear(mc, ted), nn.SiLU(), nn.Linear(ted, ted))
+        if cfg.adm_in_channels is not None:
+            self.label_emb = nn.Sequential(
+                nn.Sequential(nn.Linear(cfg.adm_in_channels, ted), nn.SiLU(), nn.Linear(ted, ted))
+            )
+
+        def transformer(ch: int, depth: int) -> SpatialTransformer:
+            heads, dim_head = cfg.heads_for(ch)
+            return SpatialTransformer(ch, heads, dim_head, depth, cfg.context_dim,
+                                      cfg.use_linear_in_transformer, g)
+
+        self.input_blocks = nn.ModuleList([TimestepEmbedSequential(nn.Conv2d(cfg.in_channels, mc, 3, padding=1))])
+        skip_chans = [mc]
+        ch = mc
+        for level, mult in enumerate(cfg.channel_mult):
+            for _ in range(cfg.num_res_blocks):
+                layers: list[nn.Module] = [ResBlock(ch, ted, mult * mc, g)]
+                ch = mult * mc
+                if cfg.transformer_depth[level] > 0:
+                    layers.append(transformer(ch, cfg.transformer_depth[level]))
+                self.input_blocks.append(TimestepEmbedSequential(*layers))
+                skip_chans.append(ch)
+            if level != levels - 1:
+                self.input_blocks.append(TimestepEmbedSequential(Downsample(ch)))
+                skip_chans.append(ch)
+
+        if cfg.transformer_depth_middle >= -1:
+            mid: list[nn.Module] = [ResBlock(ch, ted, ch, g)]
+            if cfg.transformer_depth_middle >= 0:
+                mid += [transformer(ch, cfg.transformer_depth_middle), ResBlock(ch, ted, ch, g)]
+            self.middle_block = TimestepEmbedSequential(*mid)
+        else:
+            self.middle_block = None  # type: ignore[assignment]
+
+        self.output_blocks = nn.ModuleList()
+        depth_out = cfg.depth_output()
+        for level, mult in reversed(list(enumerate(cfg.channel_mult))):
+            for i in range(cfg.num_res_blocks + 1):
+                skip = skip_chans.pop()
+                layers = [ResBlock(ch + skip, ted, mult * mc, g)]
+                ch = mult * mc
+                if depth_out[level] > 0:
+                    layers.append(transformer(ch, depth_out[level]))
+                if level != 0 and i == cfg.num_res_blocks:
+                    layers.append(Upsample(ch))
+                self.output_blocks.append(TimestepEmbedSequential(*layers))
+
+        self.out = nn.Sequential(nn.GroupNorm(g, ch), nn.SiLU(), nn.Conv2d(mc, cfg.out_channels, 3, padding=1))
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.time_embed[0].weight.dtype
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor | None = None,
+                y: torch.Tensor | None = None, control: dict | None = None) -> torch.Tensor:
+        """x (B, C, h, w), timesteps (B,), context (B, T, context_dim), y (B, adm_in_channels) for SDXL.
+
+        control: {"input": [...], "middle": [...], "output": [...]} residuals (ComfyUI order: each list
+        is consumed from its end). Returns the prediction in x's dtype; compute runs in the weights' dtype.
+        """
+        cfg = self.config
+        dtype = self.dtype
+        if x.shape[1] != cfg.in_channels:
+            raise ValueError(f"UNet expects {cfg.in_channels} input channels, got x of shape {tuple(x.shape)}")
+        if (y is None) != (cfg.adm_in_channels is None):
+            raise ValueError(
+                f"UNet {'needs' if cfg.adm_in_channels else 'takes no'} y (adm_in_channels="
+                f"{cfg.adm_in_channels}), got {'None' if y is None else tuple(y.shape)}"
+            )
+        if control is not None:  # consumed by popping: never mutate the caller's lists
+            control = {k: list(v) for k, v in control.items() if v is not None}
+        timesteps = timesteps.reshape(-1)
+        if timesteps.shape[0] == 1 and x.shape[0] > 1:
+            timesteps = timesteps.expand(x.shape[0])
+        emb = self.time_embed(timestep_embedding(timesteps, cfg.model_channels).to(dtype))
+        if y is not None:
+            emb = emb + self.label_emb(y.to(dtype))
+        if context is not None:
+            context = context.to(dtype)
+
+        in_dtype = x.dtype
+        h = x.to(dtype)
+        hs = []
+        for block in self.input_blocks:
+            h = block(h, emb, context)
+            h = _add_control(h, _pop_control(control, "input"), "input")
+            hs.append(h)
+        if self.middle_block is not None:
+            h = self.middle_block(h, emb, context)
+        h = _add_control(h, _pop_control(control, "middle"), "middle")
+        for i, block in enumerate(self.output_blocks):
+            skip = _add_control(hs.pop(), _pop_control(control, "output"), "output")
+            h = torch.cat([h, skip], dim=1)
+            out_size = tuple(hs[-1].shape[-2:]) if hs else None
+            h = block(h, emb, context, out_size)
+        return self.out(h).to(in_dtype)

@@ -126,7 +126,7 @@ class NodeClassInfo:
 
     __slots__ = ("cls", "specs", "return_types", "output_is_list", "input_is_list", "output_node",
                  "function", "is_async", "has_is_changed", "has_validate", "has_lazy", "lazy_inputs",
-                 "not_idempotent")
+                 "not_idempotent", "hidden_kinds")
 
     def __init__(self, cls: type, specs: dict[str, InputSpec]) -> None:
         import inspect
@@ -145,3 +145,4 @@ class NodeClassInfo:
         self.has_lazy = callable(getattr(cls, "check_lazy_status", None))
         self.lazy_inputs = frozenset(n for n, s in specs.items() if s.lazy)
         self.not_idempotent = bool(getattr(cls, "NOT_IDEMPOTENT", False))
+        self.hidden_kinds = frozenset(s.type for s in specs.values() if s.section == "hidden")

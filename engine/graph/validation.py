@@ -1,0 +1,317 @@
+"""Prompt validation with ComfyUI-shaped errors (reference api.md §3).
+
+Iterative throughout: a 10,000-node chain validates without recursion. Literal
+values are unwrapped ("__value__") and coerced in place, as ComfyUI does, so the
+executor receives the converted values.
+"""
+from __future__ import annotations
+
+import inspect
+import traceback
+from typing import Any, Iterable
+
+import networkx as nx
+
+from .registry import Registry
+from .types import NodeClassInfo, types_match
+
+_COERCE = {"INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
+
+
+def _err(type_: str, message: str, details: str, input_name: str | None = None, **extra: Any) -> dict:
+    info: dict[str, Any] = {}
+    if input_name is not None:
+        info["input_name"] = input_name
+    info.update(extra)
+    return {"type": type_, "message": message, "details": details, "extra_info": info}
+
+
+def prompt_error(type_: str, message: str, details: str = "") -> dict:
+    return {"type": type_, "message": message, "details": details, "extra_info": {}}
+
+
+class _ValidateHook:
+    """Facts about a class's VALIDATE_INPUTS, computed once per class per validation."""
+
+    __slots__ = ("fn", "params", "has_kwargs", "wants_types")
+
+    def __init__(self, cls: type) -> None:
+        self.fn = cls.VALIDATE_INPUTS
+        sig = inspect.signature(self.fn)
+        self.params = [p.name for p in sig.parameters.values()
+                       if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "cls")]
+        self.has_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+        self.wants_types = "input_types" in self.params
+
+
+class ClassInfoCache:
+    """Memoises NodeClassInfo per class_type for one validation/execution pass."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._infos: dict[str, NodeClassInfo] = {}
+        self._hooks: dict[str, _ValidateHook | None] = {}
+
+    def info(self, class_type: str) -> NodeClassInfo:
+        info = self._infos.get(class_type)
+        if info is None:
+            info = self._infos[class_type] = self.registry.class_info(class_type)
+        return info
+
+    def hook(self, class_type: str) -> _ValidateHook | None:
+        if class_type not in self._hooks:
+            info = self.info(class_type)
+            self._hooks[class_type] = _ValidateHook(info.cls) if info.has_validate else None
+        return self._hooks[class_type]
+
+
+def _check_node(node_id: str, node: dict, prompt: dict, infos: ClassInfoCache) -> tuple[list[dict], list[str]]:
+    """Local checks of one node. Returns (errors, upstream node ids it links to)."""
+    class_type = node["class_type"]
+    info = infos.info(class_type)
+    inputs = node.get("inputs")
+    if inputs is None:
+        inputs = node["inputs"] = {}
+    if not isinstance(inputs, dict):
+        return [_err("invalid_input_type", "Node inputs must be an object", f"inputs: {inputs!r}", "inputs")], []
+    hook = infos.hook(class_type)
+    named = set(hook.params) if hook is not None else set()
+    skip_all = hook is not None and hook.has_kwargs
+    errors: list[dict] = []
+    upstream: list[str] = []
+    received_types: dict[str, Any] = {}
+    for name, spec in info.specs.items():
+        if spec.section == "hidden":
+            continue
+        if name not in inputs:
+            if spec.section == "required":
+                errors.append(_err("required_input_missing", "Required input is missing", name, name))
+            continue
+        val = inputs[name]
+        config = spec.config()
+        if isinstance(val, list):
+            if len(val) != 2 or not isinstance(val[0], str) or isinstance(val[1], bool) \
+                    or not isinstance(val[1], (int, float)):
+                errors.append(_err("bad_linked_input",
+                                   "Bad linked input, must be a length-2 list of [node_id, slot_index]",
+                                   name, name, input_config=config, received_value=val))
+                continue
+            src_id, slot = val[0], int(val[1])
+            src = prompt.get(src_id)
+            if src is None:
+                errors.append(_err("bad_linked_input", "Linked node does not exist",
+                                   f"{name}: node '{src_id}' is not in the prompt", name,
+                                   input_config=config, received_value=val))
+                continue
+            src_info = infos.info(src["class_type"])
+            if slot < 0 or slot >= len(src_info.return_types):
+                errors.append(_err("bad_linked_input", "Linked output index out of range",
+                                   f"{name}: node '{src_id}' ({src['class_type']}) has "
+                                   f"{len(src_info.return_types)} outputs, link asks for output {slot}",
+                                   name, input_config=config, received_value=val))
+                continue
+            received = src_info.return_types[slot]
+            received_types[name] = received
+            if not (hook is not None and hook.wants_types) and not types_match(received, spec.type):
+                t = spec.type if isinstance(spec.type, str) else "COMBO"
+                errors.append(_err("return_type_mismatch", "Return type mismatch between linked nodes",
+                                   f"{name}, received_type({received}) mismatch input_type({t})", name,
+                                   input_config=config, received_type=received, linked_node=val))
+                continue
+            upstream.append(src_id)
+            continue
+        if isinstance(val, dict) and "__value__" in val:
+            val = inputs[name] = val["__value__"]
+        conv = _COERCE.get(spec.type) if isinstance(spec.type, str) else None
+        if conv is not None and type(val) is not conv:
+            try:
+                val = inputs[name] = conv(val)
+            except Exception as ex:
+                errors.append(_err("invalid_input_type", f"Failed to convert an input value to a {spec.type} value",
+                                   f"{name}, {val}, {ex}", name, input_config=config, received_value=val,
+                                   exception_message=str(ex)))
+                continue
+        if skip_all or name in named:
+            continue
+        opts = spec.options
+        if spec.type in ("INT", "FLOAT"):
+            if "min" in opts and opts["min"] is not None and val < opts["min"]:
+                errors.append(_err("value_smaller_than_min", f"Value {val} smaller than min of {opts['min']}",
+                                   name, name, input_config=config, received_value=val))
+                continue
+            if "max" in opts and opts["max"] is not None and val > opts["max"]:
+                errors.append(_err("value_bigger_than_max", f"Value {val} bigger than max of {opts['max']}",
+                                   name, name, input_config=config, received_value=val))
+                continue
+        choices = spec.combo_options
+        if choices is not None:
+            try:
+                ok = val in choices
+            except Exception:
+                ok = False
+            if not ok:
+                if len(choices) > 20:
+                    list_info, cfg = f"(list of length {len(choices)})", None
+                else:
+                    list_info, cfg = str(choices), config
+                errors.append(_err("value_not_in_list", "Value not in list", f"{name}: '{val}' not in {list_info}",
+                                   name, input_config=cfg, received_value=val))
+    if hook is not None and not errors:
+        errors.extend(_run_validate_hook(hook, info, inputs, received_types))
+    return errors, upstream
+
+
+def _run_validate_hook(hook: _ValidateHook, info: NodeClassInfo, inputs: dict,
+                       received_types: dict) -> list[dict]:
+    kwargs: dict[str, Any] = {}
+    if hook.has_kwargs:
+        for name, spec in info.specs.items():
+            if spec.section != "hidden" and name in inputs:
+                kwargs[name] = None if name in received_types else inputs[name]
+    for name in hook.params:
+        spec = info.specs.get(name)
+        if name == "input_types" or spec is None or spec.section == "hidden":
+            continue
+        kwargs[name] = None if name in received_types else inputs.get(name)
+    if hook.wants_types:
+        kwargs["input_types"] = received_types
+    last = next(reversed(kwargs), "") if kwargs else ""
+    try:
+        r = hook.fn(**kwargs)
+    except Exception as ex:
+        return [_err("exception_during_validation", "Exception when validating node", str(ex), last,
+                     exception_type=type(ex).__name__, traceback=traceback.format_tb(ex.__traceback__))]
+    if r is True:
+        return []
+    details = last if r is False else f"{last} - {r}"
+    return [_err("custom_validation_failed", "Custom validation failed for node", details, last)]
+
+
+def _find_cycles(graph: dict[str, list[str]], stuck: Iterable[str]) -> list[list[str]]:
+    """Node ids on dependency cycles among the ``stuck`` nodes (iterative, via networkx SCCs)."""
+    stuck = set(stuck)
+    g = nx.DiGraph()
+    g.add_nodes_from(stuck)
+    g.add_edges_from((u, n) for n in stuck for u in graph.get(n, ()) if u in stuck)
+    cycles = []
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
+            cycles.append(sorted(comp, key=_id_key))
+    return sorted(cycles, key=lambda c: _id_key(c[0]))
+
+
+def _id_key(node_id: str) -> tuple:
+    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
+
+
+def check_prompt_structure(prompt: Any, registry: Registry) -> dict | None:
+    """The checks ComfyUI does before anything else: every node is an object with a known class_type."""
+    if not isinstance(prompt, dict):
+        return prompt_error("invalid_prompt", "Cannot execute because the prompt is not an object",
+                            f"got {type(prompt).__name__}")
+    for node_id, node in prompt.items():
+        if not isinstance(node, dict) or "class_type" not in node:
+            return prompt_error("invalid_prompt",
+                                "Cannot execute because a node is missing the class_type property.",
+                                f"Node ID '#{node_id}'")
+        class_type = node["class_type"]
+        if registry.get(class_type) is None:
+            return prompt_error("invalid_prompt", f"Cannot execute because node {class_type} does not exist.",
+                                f"Node ID '#{node_id}'")
+    return None
+
+
+def validate_prompt(prompt: dict, registry: Registry, partial_execution_targets: list[str] | None = None,
+                    infos: ClassInfoCache | None = None) -> tuple[bool, dict | None, list[str], dict]:
+    """Validate an API prompt. Returns (ok, error, outputs_to_execute, node_errors) like ComfyUI."""
+    err = check_prompt_structure(prompt, registry)
+    if err is not None:
+        return False, err, [], {}
+    infos = infos or ClassInfoCache(registry)
+    outputs: list[str] = []
+    targets = set(str(t) for t in partial_execution_targets) if partial_execution_targets is not None else None
+    for node_id, node in prompt.items():
+        if targets is not None and node_id not in targets:
+            continue
+        try:
+            if infos.info(node["class_type"]).output_node:
+                outputs.append(node_id)
+        except Exception as ex:
+            return False, prompt_error("invalid_prompt", f"INPUT_TYPES of {node['class_type']} failed: {ex}",
+                                       f"Node ID '#{node_id}'"), [], {}
+    if not outputs:
+        return False, prompt_error("prompt_no_outputs", "Prompt has no outputs"), [], {}
+
+    # 1. Collect every node the outputs reach (iterative DFS) and check each one locally.
+    own_errors: dict[str, list[dict]] = {}
+    upstream: dict[str, list[str]] = {}
+    stack = list(outputs)
+    while stack:
+        nid = stack.pop()
+        if nid in upstream:
+            continue
+        try:
+            errs, ups = _check_node(nid, prompt[nid], prompt, infos)
+        except Exception as ex:
+            errs, ups = [_err("exception_during_validation", "Exception when validating node", str(ex), "",
+                              exception_type=type(ex).__name__,
+                              traceback=traceback.format_tb(ex.__traceback__))], []
+        upstream[nid] = ups
+        if errs:
+            own_errors[nid] = errs
+        stack.extend(u for u in ups if u not in upstream)
+
+    # 2. Validity flows downstream in topological order (Kahn); leftovers sit on or behind a cycle.
+    dependents: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for nid, ups in upstream.items():
+        uniq = set(ups)
+        waiting[nid] = len(uniq)
+        for u in uniq:
+            dependents.setdefault(u, []).append(nid)
+    valid: dict[str, bool] = {}
+    ready = [n for n, c in waiting.items() if c == 0]
+    while ready:
+        nid = ready.pop()
+        valid[nid] = nid not in own_errors and all(valid[u] for u in upstream[nid])
+        for d in dependents.get(nid, ()):
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                ready.append(d)
+    if len(valid) < len(upstream):
+        stuck = [n for n in upstream if n not in valid]
+        for cycle in _find_cycles(upstream, stuck):
+            for nid in cycle:
+                own_errors.setdefault(nid, []).append(
+                    _err("dependency_cycle", "Dependency cycle detected",
+                         "cycle through nodes " + ", ".join(cycle), None, node_ids=cycle))
+        for nid in stuck:
+            valid[nid] = False
+
+    # 3. Per output: which broken nodes it depends on (walk only through invalid ancestors).
+    node_errors: dict[str, dict] = {}
+    good: list[str] = []
+    failed_details: list[str] = []
+    for out in outputs:
+        if valid.get(out):
+            good.append(out)
+            continue
+        seen = {out}
+        stack = [out]
+        while stack:
+            nid = stack.pop()
+            if nid in own_errors:
+                entry = node_errors.get(nid)
+                if entry is None:
+                    entry = node_errors[nid] = {"errors": own_errors[nid], "dependent_outputs": [],
+                                                "class_type": prompt[nid]["class_type"]}
+                    failed_details.extend(f"{e['message']}: {e['details']}" for e in own_errors[nid])
+                entry["dependent_outputs"].append(out)
+            for u in upstream.get(nid, ()):
+                if u not in seen and not valid.get(u, False):
+                    seen.add(u)
+                    stack.append(u)
+    if not good:
+        return False, prompt_error("prompt_outputs_failed_validation", "Prompt outputs failed validation",
+                                   "\n".join(failed_details)), [], node_errors
+    return True, None, good, node_errors

@@ -1,0 +1,325 @@
+"""Durable prompt queue and history, kept in SQLite under the user directory.
+
+The pending queue is mirrored in memory (a heap ordered like ComfyUI's: lowest
+``number`` first) so GET /queue never touches the disk, while every change is
+committed to SQLite before it is acknowledged, so a process killed with prompts
+pending runs them after a restart. A prompt that was running when the process
+died is re-run once; if it was already retried (it may be what killed the
+process) it is recorded in the history with an error instead. Nothing queued is
+dropped silently.
+
+Thread model: ``PromptStore`` serialises its own connection with a lock; callers
+on the event loop reach it through a thread (see routes), the worker thread calls
+it directly.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+MAX_HISTORY_DEFAULT = 10000
+MAX_ATTEMPTS = 2   # a prompt that was running at two crashes is recorded as failed
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue (
+    prompt_id   TEXT PRIMARY KEY,
+    number      REAL NOT NULL,
+    prompt      TEXT NOT NULL,
+    extra_data  TEXT NOT NULL,
+    outputs     TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    prompt_id   TEXT NOT NULL UNIQUE,
+    entry       TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(order=False)
+class QueueItem:
+    """One queued prompt; ``sensitive`` extra_data keys are kept in memory only, never stored."""
+    number: float
+    prompt_id: str
+    prompt: dict
+    extra_data: dict
+    outputs: list[str]
+    sensitive: dict = field(default_factory=dict)
+    attempts: int = 0
+
+    def as_list(self) -> list:
+        """The 5-element ComfyUI queue tuple (sensitive slot stripped)."""
+        return [self.number, self.prompt_id, self.prompt, self.extra_data, self.outputs]
+
+
+class PromptStore:
+    """SQLite persistence for the queue and the history (one connection, lock-serialised)."""
+
+    def __init__(self, db_path: str, max_history: int = MAX_HISTORY_DEFAULT) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
+        self.db_path = db_path
+        self.max_history = int(max_history)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        # WAL + synchronous=NORMAL: a commit survives the process being killed (not a power cut).
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- queue ---------------------------------------------------------------
+    def add(self, item: QueueItem) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO queue(prompt_id, number, prompt, extra_data, outputs, state, attempts,"
+                " created_at) VALUES (?,?,?,?,?,'pending',?,?)",
+                (item.prompt_id, item.number, json.dumps(item.prompt), json.dumps(item.extra_data),
+                 json.dumps(item.outputs), item.attempts, time.time()))
+
+    def set_state(self, prompt_id: str, state: str, attempts: int) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE queue SET state=?, attempts=? WHERE prompt_id=?",
+                               (state, attempts, prompt_id))
+
+    def remove(self, prompt_ids: Iterable[str]) -> None:
+        ids = [(p,) for p in prompt_ids]
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("DELETE FROM queue WHERE prompt_id=? AND state='pending'", ids)
+            self._conn.execute("COMMIT")
+
+    def load_queue(self) -> list[tuple[QueueItem, str]]:
+        """Every stored queue row as (item, state), in priority order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT prompt_id, number, prompt, extra_data, outputs, state, attempts FROM queue"
+                " ORDER BY number, created_at").fetchall()
+        return [(QueueItem(number=r[1], prompt_id=r[0], prompt=json.loads(r[2]), extra_data=json.loads(r[3]),
+                           outputs=json.loads(r[4]), attempts=r[6]), r[5]) for r in rows]
+
+    def max_number(self) -> float:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(number) FROM queue").fetchone()
+        return row[0] if row and row[0] is not None else -1
+
+    # -- history -------------------------------------------------------------
+    def finish(self, prompt_id: str, entry: dict) -> None:
+        """Atomically move a prompt from the queue into the history, trimming the oldest entries."""
+        status = (entry.get("status") or {}).get("status_str") or "unknown"
+        text = json.dumps(entry)
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.execute("DELETE FROM queue WHERE prompt_id=?", (prompt_id,))
+                self._conn.execute("DELETE FROM history WHERE prompt_id=?", (prompt_id,))
+                self._conn.execute("INSERT INTO history(prompt_id, entry, status, created_at) VALUES (?,?,?,?)",
+                                   (prompt_id, text, status, time.time()))
+                self._conn.execute(
+                    "DELETE FROM history WHERE seq <= (SELECT seq FROM history ORDER BY seq DESC"
+                    " LIMIT 1 OFFSET ?)", (self.max_history,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def history_count(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+
+    def history(self, max_items: int | None = None, offset: int = -1) -> dict[str, dict]:
+        """ComfyUI's get_history paging: offset counts from the oldest; a negative offset
+        with max_items returns the newest ``max_items``; insertion order is kept."""
+        with self._lock:
+            total = self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+            if offset < 0:
+                offset = total - max_items if max_items is not None else 0
+            offset = max(offset, 0)
+            limit = -1 if max_items is None else max(int(max_items), 0)
+            rows = self._conn.execute("SELECT prompt_id, entry FROM history ORDER BY seq LIMIT ? OFFSET ?",
+                                      (limit, offset)).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def history_item(self, prompt_id: str) -> dict | None:
+        with self._lock:
+            row = self._conn.execute("SELECT entry FROM history WHERE prompt_id=?", (prompt_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def history_delete(self, prompt_ids: Iterable[str]) -> None:
+        ids = [(p,) for p in prompt_ids]
+        with self._lock:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("DELETE FROM history WHERE prompt_id=?", ids)
+            self._conn.execute("COMMIT")
+
+    def history_clear(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM history")
+
+
+def restart_error_entry(item: QueueItem) -> dict:
+    """History entry for a prompt that was running at too many crashes to be retried."""
+    message = (f"The server stopped while this prompt was running ({item.attempts} attempts); "
+               "it was not run again because it may be what stopped the server.")
+    info = {"prompt_id": item.prompt_id, "node_id": None, "node_type": None, "executed": [],
+            "exception_message": message, "exception_type": "ServerRestart", "traceback": [],
+            "current_inputs": {}, "current_outputs": [], "timestamp": now_ms()}
+    return {"prompt": item.as_list(), "outputs": {},
+            "status": {"status_str": "error", "completed": False, "messages": [["execution_error", info]]},
+            "meta": {}}
+
+
+class PromptQueue:
+    """The in-memory priority queue in front of a PromptStore; thread-safe.
+
+    ``on_change(remaining)`` is called (outside the lock) after every change that
+    ComfyUI reports with a status message: put, get, task done, delete, wipe.
+    """
+
+    def __init__(self, store: PromptStore, on_change: Callable[[int], None] | None = None) -> None:
+        self.store = store
+        self.on_change = on_change
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, str]] = []
+        self._items: dict[str, QueueItem] = {}
+        self._running: dict[str, QueueItem] = {}
+        self._seq = itertools.count()
+        self._counter = 0
+        self.recovered_errors: list[str] = []
+        self._recover()
+
+    def _recover(self) -> None:
+        top = -1.0
+        for item, state in self.store.load_queue():
+            if item.number >= 0:
+                top = max(top, item.number)
+            if state == "running" and item.attempts >= MAX_ATTEMPTS:
+                self.store.finish(item.prompt_id, restart_error_entry(item))
+                self.recovered_errors.append(item.prompt_id)
+                continue
+            if state == "running":
+                self.store.set_state(item.prompt_id, "pending", item.attempts)
+            self._push(item)
+        self._counter = int(top) + 1
+
+    def _push(self, item: QueueItem) -> None:
+        self._items[item.prompt_id] = item
+        heapq.heappush(self._heap, (item.number, next(self._seq), item.prompt_id))
+
+    def _notify(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.remaining())
+
+    def next_number(self, front: bool) -> float:
+        with self._cond:
+            n = self._counter
+            self._counter += 1
+        return float(-n) if front else float(n)
+
+    def put(self, item: QueueItem) -> None:
+        """Persist then enqueue (blocking: call from a thread, not the event loop)."""
+        with self._cond:
+            if item.prompt_id in self._items or item.prompt_id in self._running:
+                raise ValueError(f"prompt_id {item.prompt_id!r} is already queued")
+        self.store.add(item)
+        with self._cond:
+            self._push(item)
+            self._cond.notify()
+        self._notify()
+
+    def get(self, timeout: float | None = None) -> QueueItem | None:
+        """Take the highest-priority prompt and mark it running; None on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2] not in self._items:
+                    heapq.heappop(self._heap)   # lazily dropped (deleted) entry
+                if self._heap:
+                    break
+                wait = None if deadline is None else deadline - time.monotonic()
+                if wait is not None and wait <= 0:
+                    return None
+                self._cond.wait(wait)
+            _, _, pid = heapq.heappop(self._heap)
+            item = self._items.pop(pid)
+            item.attempts += 1
+            self._running[pid] = item
+        self.store.set_state(pid, "running", item.attempts)
+        self._notify()
+        return item
+
+    def requeue(self, item: QueueItem) -> None:
+        """Put a running prompt back (server shutting down mid-run); its attempt is not counted."""
+        item.attempts = max(item.attempts - 1, 0)
+        self.store.set_state(item.prompt_id, "pending", item.attempts)
+        with self._cond:
+            self._running.pop(item.prompt_id, None)
+            self._push(item)
+
+    def task_done(self, item: QueueItem, entry: dict) -> None:
+        self.store.finish(item.prompt_id, entry)
+        with self._cond:
+            self._running.pop(item.prompt_id, None)
+        self._notify()
+
+    def delete(self, prompt_ids: Iterable[str]) -> int:
+        ids = [p for p in prompt_ids]
+        with self._cond:
+            gone = [p for p in ids if self._items.pop(p, None) is not None]
+        if gone:
+            self.store.remove(gone)
+            self._notify()
+        return len(gone)
+
+    def wipe(self) -> int:
+        with self._cond:
+            gone = list(self._items)
+            self._items.clear()
+            self._heap.clear()
+        self.store.remove(gone)
+        self._notify()
+        return len(gone)
+
+    def remaining(self) -> int:
+        with self._cond:
+            return len(self._items) + len(self._running)
+
+    def snapshot(self) -> tuple[list[QueueItem], list[QueueItem]]:
+        """(running, pending) with pending in execution order."""
+        with self._cond:
+            running = list(self._running.values())
+            pending = sorted(self._items.values(), key=lambda i: i.number)
+        return running, pending
+
+    def running_item(self, prompt_id: str) -> QueueItem | None:
+        with self._cond:
+            return self._running.get(prompt_id)
+
+    def find(self, prompt_id: str) -> tuple[str, QueueItem] | None:
+        with self._cond:
+            if prompt_id in self._running:
+                return "in_progress", self._running[prompt_id]
+            if prompt_id in self._items:
+                return "pending", self._items[prompt_id]
+        return None
+
+    def has(self, prompt_id: str) -> bool:
+        return self.find(prompt_id) is not None

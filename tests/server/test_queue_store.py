@@ -1,0 +1,110 @@
+"""The durable queue and history (SQLite) without the HTTP layer."""
+import threading
+
+from engine.server.queue import MAX_ATTEMPTS, PromptQueue, PromptStore, QueueItem
+
+
+def _item(pid: str, number: float, **extra) -> QueueItem:
+    return QueueItem(number=number, prompt_id=pid, prompt={"1": {"class_type": "X", "inputs": {}}},
+                     extra_data=dict(extra), outputs=["1"])
+
+
+def _entry(item: QueueItem, status: str = "success") -> dict:
+    return {"prompt": item.as_list(), "outputs": {}, "meta": {},
+            "status": {"status_str": status, "completed": status == "success", "messages": []}}
+
+
+def test_lowest_number_runs_first_and_front_jumps_ahead(tmp_path):
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
+    for pid in ("a", "b"):
+        q.put(_item(pid, q.next_number(False)))
+    q.put(_item("c", q.next_number(True)))
+    assert [q.get(0).prompt_id for _ in range(3)] == ["c", "a", "b"]
+    assert q.get(0) is None
+
+
+def test_pending_prompts_survive_reopening(tmp_path):
+    db = str(tmp_path / "q.db")
+    q = PromptQueue(PromptStore(db))
+    for i in range(5):
+        q.put(_item(f"p{i}", q.next_number(False), client_id="c"))
+    q.delete(["p3"])
+    q2 = PromptQueue(PromptStore(db))
+    _, pending = q2.snapshot()
+    assert [i.prompt_id for i in pending] == ["p0", "p1", "p2", "p4"]
+    assert pending[0].extra_data == {"client_id": "c"}
+    # numbering continues after the recovered items so the order stays FIFO
+    assert q2.next_number(False) > max(i.number for i in pending)
+
+
+def test_running_prompt_is_rerun_once_then_recorded_as_error(tmp_path):
+    db = str(tmp_path / "q.db")
+    q = PromptQueue(PromptStore(db))
+    q.put(_item("crashy", 0))
+    assert q.get(0).prompt_id == "crashy"          # "process dies" while it runs
+    q = PromptQueue(PromptStore(db))
+    again = q.get(0)
+    assert again.prompt_id == "crashy" and again.attempts == MAX_ATTEMPTS
+    q = PromptQueue(PromptStore(db))               # dies again: not retried a third time
+    assert q.remaining() == 0 and q.recovered_errors == ["crashy"]
+    entry = q.store.history_item("crashy")
+    assert entry["status"]["status_str"] == "error"
+    event, info = entry["status"]["messages"][0]
+    assert event == "execution_error" and "server stopped" in info["exception_message"]
+
+
+def test_task_done_moves_prompt_into_history(tmp_path):
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
+    q.put(_item("x", 0))
+    item = q.get(0)
+    assert q.remaining() == 1
+    q.task_done(item, _entry(item))
+    assert q.remaining() == 0
+    assert q.store.history_item("x")["prompt"][1] == "x"
+    assert PromptQueue(PromptStore(str(tmp_path / "q.db"))).remaining() == 0
+
+
+def test_history_is_bounded_and_paginated_like_comfyui(tmp_path):
+    store = PromptStore(str(tmp_path / "q.db"), max_history=5)
+    for i in range(8):
+        store.finish(f"h{i}", _entry(_item(f"h{i}", i)))
+    assert store.history_count() == 5
+    assert list(store.history()) == ["h3", "h4", "h5", "h6", "h7"]
+    assert list(store.history(max_items=2)) == ["h6", "h7"]            # newest N
+    assert list(store.history(max_items=2, offset=1)) == ["h4", "h5"]  # offset from the oldest
+    assert list(store.history(offset=3)) == ["h6", "h7"]
+    store.history_delete(["h4"])
+    assert "h4" not in store.history()
+    store.history_clear()
+    assert store.history() == {}
+
+
+def test_wipe_and_status_callback(tmp_path):
+    seen = []
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")), on_change=seen.append)
+    q.put(_item("a", 0))
+    q.put(_item("b", 1))
+    q.wipe()
+    assert seen == [1, 2, 0]
+    assert q.get(0) is None
+
+
+def test_get_blocks_until_put_from_another_thread(tmp_path):
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
+    got = []
+    t = threading.Thread(target=lambda: got.append(q.get(timeout=5)))
+    t.start()
+    q.put(_item("late", 0))
+    t.join(5)
+    assert got and got[0].prompt_id == "late"
+
+
+def test_duplicate_prompt_id_is_refused(tmp_path):
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
+    q.put(_item("dup", 0))
+    try:
+        q.put(_item("dup", 1))
+    except ValueError as e:
+        assert "dup" in str(e)
+    else:
+        raise AssertionError("duplicate prompt_id accepted")

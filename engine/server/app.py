@@ -1,0 +1,95 @@
+"""The aiohttp application factory and the blocking entry point used by main.py."""
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, AsyncIterator
+
+from aiohttp import web
+
+from .queue import PromptQueue, PromptStore
+from .routes import add_routes
+from .security import MAX_UPLOAD_BYTES_KEY, build_middlewares
+from .state import STATE, ServerConfig, ServerState
+from .worker import Worker
+from .ws import Hub
+
+log = logging.getLogger(__name__)
+
+QUEUE_DB_NAME = "queue.sqlite3"
+
+
+async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the durable queue, start the worker thread; on shutdown stop it and close everything."""
+    import asyncio
+
+    st = app[STATE]
+    st.hub.bind(asyncio.get_running_loop())
+    st.db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue-db")
+    st.io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="server-io")
+    os.makedirs(st.paths.user_dir, exist_ok=True)
+    st.store = PromptStore(os.path.join(st.paths.user_dir, QUEUE_DB_NAME), st.config.max_history)
+    st.queue = PromptQueue(st.store, on_change=st.hub.publish_status)
+    if st.queue.recovered_errors:
+        log.warning("prompts running at earlier crashes recorded as failed: %s", st.queue.recovered_errors)
+    pending = st.queue.remaining()
+    if pending:
+        log.info("resuming %d prompt(s) queued before the last stop", pending)
+    st.worker = Worker(st.queue, st.executor, st.hub, st.device_manager, st.config.preview_size)
+    st.hub.remaining = st.queue.remaining
+    st.hub.on_connect = st.worker.reconnect_messages
+    st.worker.start()
+    try:
+        yield
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, st.worker.stop)
+        st.db_pool.shutdown(wait=True)
+        st.io_pool.shutdown(wait=True)
+        st.store.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[STATE].hub.close_all()
+
+
+def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None) -> web.Application:
+    """Build the server application; the worker starts with the app (cleanup_ctx)."""
+    config = ServerConfig.from_args(args)
+    hub = Hub(server_flags={"supports_preview_metadata": True, "max_upload_size": config.max_upload_bytes})
+    state = ServerState(config=config, registry=registry, executor=executor, paths=paths,
+                        device_manager=device_manager, hub=hub)
+    app = web.Application(middlewares=build_middlewares(config.auth_token, config.cors_origin, config.listen),
+                          client_max_size=config.max_upload_bytes)
+    app[STATE] = state
+    app[MAX_UPLOAD_BYTES_KEY] = config.max_upload_bytes
+    add_routes(app)
+    app.cleanup_ctx.append(_worker_ctx)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
+    if not (config.tls_certfile and config.tls_keyfile):
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(certfile=config.tls_certfile, keyfile=config.tls_keyfile)
+    return ctx
+
+
+def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM stop gracefully; a running prompt is re-queued)."""
+    app = create_app(args, registry, executor, paths, device_manager)
+    config = app[STATE].config
+    ctx = _ssl_context(config)
+    scheme = "https" if ctx else "http"
+    shown = config.listen[0] if config.listen[0] not in ("0.0.0.0", "::") else "127.0.0.1"
+    if ":" in shown:
+        shown = f"[{shown}]"
+
+    def announce(text: str) -> None:
+        print(f"Serving on {scheme}://{shown}:{config.port}", flush=True)
+
+    web.run_app(app, host=config.listen, port=config.port, ssl_context=ctx, access_log=None,
+                print=announce, shutdown_timeout=5)

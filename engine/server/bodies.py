@@ -1,0 +1,72 @@
+"""Request-body and query helpers that turn bad input into a 400 with a clear JSON message."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+
+def bad_request(message: str, status: int = 400, **extra: Any) -> web.HTTPException:
+    body: dict[str, Any] = {"error": message}
+    body.update(extra)
+    cls = {400: web.HTTPBadRequest, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
+           409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge}.get(status, web.HTTPBadRequest)
+    if cls is web.HTTPRequestEntityTooLarge:
+        return cls(max_size=0, actual_size=0, text=json.dumps(body), content_type="application/json")
+    return cls(text=json.dumps(body), content_type="application/json")
+
+
+async def read_json(request: web.Request, empty_ok: bool = False) -> Any:
+    """The JSON body; 400 naming the problem when it is missing or not JSON."""
+    raw = await request.read()
+    if not raw.strip():
+        if empty_ok:
+            return None
+        raise bad_request("request body is empty; expected a JSON object")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise bad_request(f"request body is not valid JSON: {e}") from None
+
+
+async def read_json_object(request: web.Request, empty_ok: bool = False) -> dict:
+    body = await read_json(request, empty_ok)
+    if body is None and empty_ok:
+        return {}
+    if not isinstance(body, dict):
+        raise bad_request(f"request body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+def opt_bool(body: dict, key: str, default: bool = False) -> bool:
+    value = body.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, (bool, int)) or isinstance(value, float):
+        raise bad_request(f"'{key}' must be a boolean, got {value!r}")
+    return bool(value)
+
+
+def opt_str_list(body: dict, key: str) -> list[str]:
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_request(f"'{key}' must be a list of strings")
+    return value
+
+
+def query_int(request: web.Request, key: str, default: int | None, minimum: int | None = None) -> int | None:
+    raw = request.query.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"query parameter '{key}' must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise bad_request(f"query parameter '{key}' must be >= {minimum}, got {value}")
+    if abs(value) > 2**62:
+        raise bad_request(f"query parameter '{key}' is out of range: {value}")
+    return value

@@ -1,0 +1,121 @@
+"""Adapts executor events (engine.graph ExecutionListener) to websocket messages and history.
+
+One PromptListener lives for one prompt run, on the worker thread. Messages tied
+to the prompt go to the client that queued it; for a prompt queued without a
+client id, only progress, previews and execution_interrupted are broadcast (as
+ComfyUI does). No message grows with the size of the graph: there is no
+progress_state.
+"""
+from __future__ import annotations
+
+import io
+import json
+import struct
+from typing import Any
+
+from .queue import now_ms
+from .ws import Hub
+
+PREVIEW_IMAGE = 1
+PREVIEW_IMAGE_WITH_METADATA = 4
+FORMAT_JPEG = 1
+
+
+class PromptListener:
+    """Receives one run's events; keeps the history messages, outputs and meta."""
+
+    def __init__(self, hub: Hub, prompt_id: str, client_id: str | None, preview_size: int = 512,
+                 display_names: dict[str, str] | None = None) -> None:
+        self.hub = hub
+        self.prompt_id = prompt_id
+        self.client_id = client_id or None
+        self.preview_size = preview_size
+        self.messages: list[list] = []       # history status.messages
+        self.outputs: dict[str, dict] = {}
+        self.meta: dict[str, dict] = {}
+        self.current_node: str | None = None
+        self.finished: str | None = None     # "success" | "error" | "interrupted"
+        self._display = display_names or {}
+
+    # -- helpers --------------------------------------------------------------
+    def _send(self, event: str, data: dict, broadcast_without_client: bool = False) -> None:
+        if self.client_id is not None:
+            self.hub.publish(event, data, self.client_id)
+        elif broadcast_without_client:
+            self.hub.publish(event, data, None)
+
+    def _record(self, event: str, data: dict) -> None:
+        self.messages.append([event, data])
+
+    # -- ExecutionListener ----------------------------------------------------
+    def execution_start(self, prompt_id: str) -> None:
+        data = {"prompt_id": prompt_id, "timestamp": now_ms()}
+        self._record("execution_start", data)
+        self._send("execution_start", data)
+
+    def execution_cached(self, prompt_id: str, nodes: list[str]) -> None:
+        data = {"nodes": [str(n) for n in nodes], "prompt_id": prompt_id, "timestamp": now_ms()}
+        self._record("execution_cached", data)
+        self._send("execution_cached", data)
+
+    def executing(self, prompt_id: str, node_id: str | None) -> None:
+        # The final executing(None) is sent by the worker after the queue's status update,
+        # which is ComfyUI's order (... execution_success, status, executing null).
+        if node_id is None:
+            self.current_node = None
+            return
+        self.current_node = str(node_id)
+        self._send("executing", {"node": str(node_id), "display_node": str(node_id), "prompt_id": prompt_id})
+
+    def progress(self, prompt_id: str, node_id: str, value: int, max: int, preview: Any = None) -> None:
+        self._send("progress", {"value": int(value), "max": int(max), "prompt_id": prompt_id, "node": str(node_id)},
+                   broadcast_without_client=True)
+        if preview is not None:
+            plain, meta = encode_preview_frames(preview, prompt_id, str(node_id), self.preview_size)
+            self.hub.publish_preview(plain, meta, self.client_id)
+
+    def executed(self, prompt_id: str, node_id: str, output: dict) -> None:
+        nid = str(node_id)
+        self.outputs[nid] = output
+        self.meta[nid] = {"node_id": nid, "display_node": nid, "parent_node": None, "real_node_id": nid}
+        self._send("executed", {"node": nid, "display_node": nid, "output": output, "prompt_id": prompt_id})
+
+    def execution_success(self, prompt_id: str) -> None:
+        data = {"prompt_id": prompt_id, "timestamp": now_ms()}
+        self.finished = "success"
+        self._record("execution_success", data)
+        self._send("execution_success", data)
+
+    def execution_error(self, prompt_id: str, info: dict) -> None:
+        data = dict(info)
+        data.setdefault("prompt_id", prompt_id)
+        data["timestamp"] = now_ms()
+        self.finished = "error"
+        self._record("execution_error", data)
+        self._send("execution_error", data)
+
+    def execution_interrupted(self, prompt_id: str, info: dict) -> None:
+        data = dict(info)
+        data.setdefault("prompt_id", prompt_id)
+        data["timestamp"] = now_ms()
+        self.finished = "interrupted"
+        self._record("execution_interrupted", data)
+        self._send("execution_interrupted", data, broadcast_without_client=True)
+
+
+def encode_preview_frames(image: Any, prompt_id: str, node_id: str, max_size: int) -> tuple[bytes, bytes]:
+    """JPEG-encode a PIL preview (fit into max_size) as a type-1 and a type-4 binary frame."""
+    img = image
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    if max(img.size) > max_size:
+        img = img.copy()
+        img.thumbnail((max_size, max_size))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=95)
+    data = buf.getvalue()
+    plain = struct.pack(">II", PREVIEW_IMAGE, FORMAT_JPEG) + data
+    meta = json.dumps({"node_id": node_id, "prompt_id": prompt_id, "display_node_id": node_id,
+                       "parent_node_id": None, "real_node_id": node_id, "image_type": "image/jpeg"}).encode()
+    framed = struct.pack(">II", PREVIEW_IMAGE_WITH_METADATA, len(meta)) + meta + data
+    return plain, framed

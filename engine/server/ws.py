@@ -1,0 +1,181 @@
+"""Websocket hub: one bounded outgoing queue and one sender task per client.
+
+``publish``/``publish_preview`` may be called from any thread (the worker
+thread in particular): messages are serialised on the caller's thread and
+handed to the event loop with ``call_soon_threadsafe``. A client whose queue is
+full (it stopped reading) is disconnected instead of slowing anyone down, and a
+dead socket only ends its own sender task.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiohttp import WSMsgType, web
+
+log = logging.getLogger(__name__)
+
+CLIENT_QUEUE_SIZE = 512
+
+
+@dataclass
+class Client:
+    sid: str
+    ws: web.WebSocketResponse
+    queue: asyncio.Queue
+    flags: dict = field(default_factory=dict)
+    closed: bool = False
+
+    @property
+    def wants_preview_metadata(self) -> bool:
+        return bool(self.flags.get("supports_preview_metadata"))
+
+
+class Hub:
+    """Fan-out of server events to websocket clients."""
+
+    def __init__(self, server_flags: dict, queue_size: int = CLIENT_QUEUE_SIZE) -> None:
+        self.server_flags = server_flags
+        self.queue_size = queue_size
+        self.clients: dict[str, Client] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        # Called on connect to get the messages a (re)connecting client should see
+        # after its status greeting: (sid) -> list of (event, data).
+        self.on_connect: Callable[[str], list[tuple[str, dict]]] | None = None
+        self.remaining: Callable[[], int] = lambda: 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._loop_thread = threading.get_ident()
+
+    # -- publishing (any thread) ----------------------------------------------
+    def _call(self, fn: Callable, *args: Any) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        if threading.get_ident() == self._loop_thread:
+            fn(*args)
+        else:
+            try:
+                loop.call_soon_threadsafe(fn, *args)
+            except RuntimeError:   # loop closed between the check and the call (shutdown)
+                pass
+
+    def publish(self, event: str, data: dict, sid: str | None = None) -> None:
+        """Send ``{"type": event, "data": data}`` to client ``sid`` (None: every client)."""
+        text = json.dumps({"type": event, "data": data})
+        self._call(self._dispatch, text, sid, False)
+
+    def publish_status(self, remaining: int) -> None:
+        self.publish("status", {"status": {"exec_info": {"queue_remaining": remaining}}})
+
+    def publish_preview(self, frame_plain: bytes, frame_meta: bytes, sid: str | None) -> None:
+        """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1."""
+        self._call(self._dispatch_preview, frame_plain, frame_meta, sid)
+
+    # -- loop side ------------------------------------------------------------
+    def _targets(self, sid: str | None) -> list[Client]:
+        if sid is None:
+            return list(self.clients.values())
+        c = self.clients.get(sid)
+        return [c] if c is not None else []
+
+    def _dispatch(self, payload: str | bytes, sid: str | None, droppable: bool) -> None:
+        for c in self._targets(sid):
+            self._enqueue(c, payload, droppable)
+
+    def _dispatch_preview(self, plain: bytes, meta: bytes, sid: str | None) -> None:
+        for c in self._targets(sid):
+            self._enqueue(c, meta if c.wants_preview_metadata else plain, True)
+
+    def _enqueue(self, c: Client, payload: str | bytes, droppable: bool) -> None:
+        if c.closed:
+            return
+        if droppable and c.queue.qsize() >= self.queue_size // 2:
+            return   # a lagging client skips previews rather than falling further behind
+        try:
+            c.queue.put_nowait(payload)
+        except asyncio.QueueFull:
+            log.warning("websocket client %s is not reading; disconnecting it", c.sid)
+            self._drop(c)
+
+    def _drop(self, c: Client) -> None:
+        c.closed = True
+        if self.clients.get(c.sid) is c:
+            del self.clients[c.sid]
+        asyncio.ensure_future(c.ws.close(code=1013, message=b"client too slow"))
+
+    async def _sender(self, c: Client) -> None:
+        while True:
+            payload = await c.queue.get()
+            if payload is None:
+                return
+            try:
+                if isinstance(payload, bytes):
+                    await c.ws.send_bytes(payload)
+                else:
+                    await c.ws.send_str(payload)
+            except (ConnectionError, RuntimeError, asyncio.CancelledError) as e:
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+                log.info("websocket client %s went away: %s", c.sid, e)
+                c.closed = True
+                return
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """The /ws endpoint."""
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        sid = request.query.get("clientId") or uuid.uuid4().hex
+        old = self.clients.get(sid)
+        if old is not None:
+            old.closed = True
+            await old.ws.close(code=1000, message=b"replaced by a newer connection")
+        client = Client(sid=sid, ws=ws, queue=asyncio.Queue(maxsize=self.queue_size))
+        self.clients[sid] = client
+        greeting = {"status": {"exec_info": {"queue_remaining": self.remaining()}}, "sid": sid}
+        client.queue.put_nowait(json.dumps({"type": "status", "data": greeting}))
+        if self.on_connect is not None:
+            for event, data in self.on_connect(sid):
+                client.queue.put_nowait(json.dumps({"type": event, "data": data}))
+        sender = asyncio.ensure_future(self._sender(client))
+        first = True
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT and first:
+                    first = False
+                    self._client_message(client, msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+                # everything else a client sends is ignored, as ComfyUI does
+        finally:
+            client.closed = True
+            if self.clients.get(sid) is client:
+                del self.clients[sid]
+            sender.cancel()
+            try:
+                await sender
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - sender already logged its end
+                pass
+        return ws
+
+    def _client_message(self, client: Client, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            return
+        if isinstance(msg, dict) and msg.get("type") == "feature_flags" and isinstance(msg.get("data"), dict):
+            client.flags = msg["data"]
+            self._enqueue(client, json.dumps({"type": "feature_flags", "data": self.server_flags}), False)
+
+    async def close_all(self) -> None:
+        for c in list(self.clients.values()):
+            c.closed = True
+            await c.ws.close(code=1001, message=b"server shutdown")
+        self.clients.clear()

@@ -1,0 +1,384 @@
+// App bootstrap: builds node types from the server, the canvas, workflows,
+// queueing and the reactions to websocket events.
+import { LGraph, LGraphCanvas, LGraphGroup, LiteGraph } from "../vendor/litegraph/litegraph.es.js";
+import { ApiClient } from "./api.js";
+import { AUTOSAVE_KEY, TYPE_COLORS } from "./constants.js";
+import { defaultGraph } from "./defaultGraph.js";
+import { ExtensionManager } from "./extensions.js";
+import { apiToUi, uiToApi } from "./graph.js";
+import { refreshCombos, registerNodeTypes, tooltipAt } from "./nodes.js";
+import { Panels } from "./panels.js";
+import { workflowFromPng } from "./pnginfo.js";
+import { ChangeTracker } from "./tracker.js";
+import { runControlWidgets } from "./widgets.js";
+
+export class App {
+  constructor(root) {
+    this.root = root;
+    this.api = new ApiClient("", window.localStorage);
+    this.extensions = new ExtensionManager(this);
+    this.objectInfo = {};
+    this.nodeErrors = {};
+    this.runningNodeId = null;
+    this.runningPromptId = null;
+    this.lastCached = [];
+    this.executedNodes = [];
+    this.frame = 0;
+    this.pickMissingCombo = false;
+    this.domLayer = root.querySelector("#dom-layer");
+  }
+
+  /** For custom node scripts: app.registerExtension({name, setup, beforeRegisterNodeDef, ...}). */
+  registerExtension(ext) {
+    this.extensions.registerExtension(ext);
+  }
+
+  async setup() {
+    this.panels = new Panels(this);
+    try {
+      this.objectInfo = await this.api.objectInfo();
+    } catch (err) {
+      this.panels.error("Could not load node definitions from /api/object_info", String(err));
+      throw err;
+    }
+    await this.extensions.load();
+    this.extensions.call("init");
+    registerNodeTypes(this.objectInfo, this);
+    this.createCanvas();
+    this.tracker = new ChangeTracker(() => this.serialize(), (wf) => this.configureGraph(wf), (json) => this.autosave(json));
+    this.restoreOrDefault();
+    this.bindKeys();
+    this.bindDrop();
+    this.bindApi();
+    this.api.connect();
+    this.panels.updateEmptyState();
+    this.extensions.call("setup");
+    await this.panels.refreshQueue();
+    await this.panels.refreshHistory();
+    this.ready = true;
+  }
+
+  createCanvas() {
+    const el = this.root.querySelector("#graph-canvas");
+    Object.assign(LGraphCanvas.link_type_colors, TYPE_COLORS);
+    LiteGraph.release_link_on_empty_shows_menu = true;
+    LiteGraph.alt_drag_do_clone_nodes = true;
+    LiteGraph.middle_click_slot_add_default_node = true;
+    this.graph = new LGraph();
+    this.canvas = new LGraphCanvas(el, this.graph);
+    Object.assign(this.canvas.default_connection_color_byType, TYPE_COLORS);
+    this.canvas.allow_searchbox = true;
+    this.canvas.show_info = false;
+    this.canvas.onRender = () => { this.frame += 1; };
+    this.canvas.onDrawOverlay = () => this.hideUndrawnDomWidgets();
+    this.canvas.getMenuOptions = () => this.canvasMenu();
+    const resize = () => {
+      const r = el.parentElement.getBoundingClientRect();
+      el.width = r.width;
+      el.height = r.height;
+      el.style.width = `${r.width}px`;
+      el.style.height = `${r.height}px`;
+      this.canvas.resize?.(r.width, r.height);
+      this.canvas.setDirty(true, true);
+    };
+    new ResizeObserver(resize).observe(el.parentElement);
+    resize();
+    el.addEventListener("mousemove", (e) => this.updateTooltip(e, el));
+    // Anything a pointer or key changes is checked into the undo stack / autosave.
+    window.addEventListener("pointerup", () => setTimeout(() => this.graphChanged(), 0));
+    window.addEventListener("keyup", () => setTimeout(() => this.graphChanged(), 0));
+    this.canvas.startRendering?.();
+  }
+
+  hideUndrawnDomWidgets() {
+    for (const el of this.domLayer.children) {
+      const node = this.graph.getNodeById(Number(el.dataset.node));
+      const w = node?.widgets?.find((x) => x.element === el);
+      if (!w || w.drawnFrame !== this.frame) el.hidden = true;
+    }
+  }
+
+  updateTooltip(e, el) {
+    const pos = this.canvas.graph_mouse;
+    const node = this.graph.getNodeOnPos(pos[0], pos[1]);
+    el.title = node ? tooltipAt(node, pos) : "";
+  }
+
+  canvasMenu() {
+    const selected = Object.values(this.canvas.selected_nodes || {});
+    const items = [
+      { content: "Add Node", has_submenu: true, callback: LGraphCanvas.onMenuAdd },
+      { content: "Add Group", callback: LGraphCanvas.onGroupAdd },
+    ];
+    if (selected.length) items.push({ content: "Add Group For Selected Nodes", callback: () => this.groupSelected() });
+    items.push(null,
+      { content: "Queue Prompt", callback: () => this.queuePrompt() },
+      { content: "Save Workflow", callback: () => this.panels.saveWorkflow() },
+      { content: "Export (API)", callback: () => this.panels.exportApi() },
+      { content: "Load Default", callback: () => this.loadGraphData(defaultGraph(), "default graph") },
+      { content: "Clear", callback: () => this.clearGraph() });
+    return items;
+  }
+
+  nodeMenuExtras(node, options) {
+    options.push(null,
+      { content: node.mode === 2 ? "Unmute" : "Mute", callback: () => this.toggleMode([node], 2) },
+      { content: node.mode === 4 ? "Remove Bypass" : "Bypass", callback: () => this.toggleMode([node], 4) });
+  }
+
+  /** Set mode (2 mute, 4 bypass) on nodes, or back to 0 if all already have it. */
+  toggleMode(nodes, mode) {
+    if (!nodes.length) return;
+    const all = nodes.every((n) => n.mode === mode);
+    for (const n of nodes) n.mode = all ? 0 : mode;
+    this.canvas.setDirty(true, true);
+    this.graphChanged();
+  }
+
+  groupSelected() {
+    const nodes = Object.values(this.canvas.selected_nodes || {});
+    if (!nodes.length) return;
+    const group = new LGraphGroup("Group");
+    this.graph.add(group);
+    group.resizeTo(nodes, 10);
+    this.canvas.setDirty(true, true);
+    this.graphChanged();
+    return group;
+  }
+
+  serialize() {
+    return this.graph.serialize();
+  }
+
+  /** Configure the graph from UI JSON; returns the node types the server does not know. */
+  configureGraph(workflow) {
+    this.clearDomWidgets();
+    this.graph.configure(structuredClone(workflow));
+    for (const node of this.graph._nodes) node.onAfterGraphConfigured?.();
+    this.canvas.setDirty(true, true);
+    return [...new Set(workflow.nodes.filter((n) => !LiteGraph.registered_node_types[n.type]).map((n) => n.type))];
+  }
+
+  clearDomWidgets() {
+    for (const node of this.graph._nodes || []) for (const w of node.widgets || []) w.onRemove?.();
+    this.domLayer.replaceChildren();
+  }
+
+  clearGraph() {
+    this.clearDomWidgets();
+    this.graph.clear();
+    this.nodeErrors = {};
+    this.graphChanged();
+  }
+
+  /** Load a UI workflow (0.4 or 1) or an API prompt. Problems go to the message panel. */
+  loadGraphData(data, source = "workflow") {
+    let workflow = data;
+    if (!data || typeof data !== "object") throw new Error(`${source}: not a JSON object`);
+    if (!Array.isArray(data.nodes)) {
+      const entries = Object.values(data);
+      if (entries.length && entries.every((e) => e && typeof e === "object" && "class_type" in e)) workflow = apiToUi(data, this.objectInfo);
+      else throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
+    }
+    this.nodeErrors = {};
+    this.pickMissingCombo = source === "default graph";
+    const missing = this.configureGraph(workflow);
+    this.pickMissingCombo = false;
+    if (missing.length) this.panels.error(`${source}: ${missing.length} node type(s) are not installed on this server`, missing.join(", "));
+    this.tracker.reset();
+    this.graphChanged();
+    return workflow;
+  }
+
+  restoreOrDefault() {
+    const saved = window.localStorage.getItem(AUTOSAVE_KEY);
+    if (saved) {
+      try {
+        this.loadGraphData(JSON.parse(saved), "autosaved workflow");
+        return;
+      } catch (err) {
+        this.panels.error("The autosaved workflow could not be restored; the default graph is shown", String(err));
+      }
+    }
+    this.loadGraphData(defaultGraph(), "default graph");
+  }
+
+  autosave(json) {
+    try {
+      window.localStorage.setItem(AUTOSAVE_KEY, json);
+    } catch (err) {
+      this.panels.error("Autosave to the browser's storage failed", String(err));
+    }
+  }
+
+  graphChanged() {
+    this.tracker?.check();
+  }
+
+  /** The API prompt and the UI workflow of the current graph. */
+  graphToPrompt() {
+    for (const node of this.graph.computeExecutionOrder(false) || this.graph._nodes) node.applyToGraph?.();
+    const workflow = this.serialize();
+    const output = uiToApi(workflow, this.objectInfo);
+    return { workflow, output };
+  }
+
+  async queuePrompt() {
+    const { workflow, output } = this.graphToPrompt();
+    this.nodeErrors = {};
+    this.panels.clearMessages();
+    try {
+      const res = await this.api.queuePrompt(output, workflow);
+      this.lastQueued = res;
+      if (res.node_errors && Object.keys(res.node_errors).length) this.showNodeErrors(res.node_errors, null);
+    } catch (err) {
+      if (err.body && typeof err.body === "object" && (err.body.error || err.body.node_errors)) {
+        this.showNodeErrors(err.body.node_errors || {}, err.body.error);
+      } else {
+        this.panels.error("Queueing the prompt failed", String(err.message || err));
+      }
+      this.canvas.setDirty(true, true);
+      return null;
+    }
+    for (const node of this.graph._nodes) runControlWidgets(node);
+    this.canvas.setDirty(true, true);
+    this.graphChanged();
+    this.panels.refreshQueue();
+    return this.lastQueued;
+  }
+
+  /** Mark nodes red with their validation errors and list them in the message panel. */
+  showNodeErrors(nodeErrors, topError) {
+    const rows = [];
+    for (const [id, info] of Object.entries(nodeErrors)) {
+      const node = this.graph.getNodeById(Number(id));
+      const lines = (info.errors || []).map((e) => {
+        const input = e.extra_info && e.extra_info.input_name ? ` (${e.extra_info.input_name})` : "";
+        return `${e.message}${input}${e.details ? `: ${e.details}` : ""}`;
+      });
+      this.nodeErrors[id] = { lines, classType: info.class_type };
+      rows.push({ id, title: node ? node.title : info.class_type, lines });
+    }
+    const heading = topError ? `${topError.message || "Prompt failed validation"}` : "Some outputs failed validation";
+    this.panels.showErrors(heading, topError && !rows.length ? topError.details || "" : "", rows);
+    this.canvas.setDirty(true, true);
+  }
+
+  bindApi() {
+    const on = (type, fn) => this.api.addEventListener(type, (e) => fn(e.detail));
+    on("status", () => this.panels.refreshQueue());
+    on("execution_start", (d) => {
+      this.runningPromptId = d.prompt_id;
+      this.executedNodes = [];
+      this.lastCached = [];
+    });
+    on("execution_cached", (d) => { this.lastCached = d.nodes || []; });
+    on("executing", (d) => {
+      const prev = this.runningNodeId != null ? this.graph.getNodeById(Number(this.runningNodeId)) : null;
+      if (prev) { prev.progress = undefined; prev.previewImage = null; }
+      this.runningNodeId = d.node;
+      if (d.node != null) this.executedNodes.push(String(d.node));
+      this.panels.setProgress(0, 1, d.node == null ? "" : this.nodeTitle(d.node));
+      if (d.node == null) {
+        this.runningPromptId = null;
+        this.panels.refreshHistory();
+        this.panels.refreshQueue();
+      }
+      this.canvas.setDirty(true, true);
+    });
+    on("progress", (d) => {
+      const node = this.graph.getNodeById(Number(d.node ?? this.runningNodeId));
+      if (node) node.progress = d.max ? d.value / d.max : 0;
+      this.panels.setProgress(d.value, d.max, this.nodeTitle(d.node ?? this.runningNodeId));
+      this.canvas.setDirty(true, false);
+    });
+    on("executed", (d) => {
+      const node = this.graph.getNodeById(Number(d.display_node ?? d.node));
+      if (node && d.output && Array.isArray(d.output.images)) node.setOutputImages?.(d.output.images);
+      this.canvas.setDirty(true, true);
+    });
+    on("execution_error", (d) => {
+      const id = String(d.node_id);
+      this.nodeErrors[id] = { lines: [`${d.exception_type}: ${d.exception_message}`], classType: d.node_type };
+      this.panels.showExecutionError(d, this.nodeTitle(id));
+      this.canvas.setDirty(true, true);
+    });
+    on("execution_interrupted", (d) => {
+      this.panels.info(`Interrupted while running ${this.nodeTitle(d.node_id)}`);
+    });
+    on("b_preview", (frame) => {
+      const id = frame.meta?.node_id ?? this.runningNodeId;
+      const node = id != null ? this.graph.getNodeById(Number(id)) : null;
+      if (!node) return;
+      const img = new Image();
+      img.onload = () => this.canvas.setDirty(true, false);
+      if (node.previewUrl) URL.revokeObjectURL(node.previewUrl);
+      node.previewUrl = URL.createObjectURL(new Blob([frame.bytes], { type: frame.mime }));
+      img.src = node.previewUrl;
+      node.previewImage = img;
+    });
+    on("connected", () => this.panels.setConnected(true));
+    on("disconnected", () => this.panels.setConnected(false));
+  }
+
+  nodeTitle(id) {
+    const node = id != null ? this.graph.getNodeById(Number(id)) : null;
+    return node ? `${node.title} #${id}` : id != null ? `#${id}` : "";
+  }
+
+  bindKeys() {
+    window.addEventListener("keydown", (e) => {
+      const typing = ["input", "textarea", "select"].includes(e.target.localName);
+      const ctrl = e.ctrlKey || e.metaKey;
+      if (ctrl && e.key === "Enter") {
+        e.preventDefault();
+        this.queuePrompt();
+        return;
+      }
+      if (typing) return;
+      const selected = Object.values(this.canvas.selected_nodes || {});
+      if (ctrl && !e.shiftKey && e.code === "KeyZ") { e.preventDefault(); this.tracker.undo(); }
+      else if (ctrl && (e.code === "KeyY" || (e.shiftKey && e.code === "KeyZ"))) { e.preventDefault(); this.tracker.redo(); }
+      else if (ctrl && e.code === "KeyM") { e.preventDefault(); this.toggleMode(selected, 2); }
+      else if (ctrl && e.code === "KeyB") { e.preventDefault(); this.toggleMode(selected, 4); }
+      else if (ctrl && e.code === "KeyG") { e.preventDefault(); this.groupSelected(); }
+      else if (ctrl && e.code === "KeyS") { e.preventDefault(); this.panels.saveWorkflow(); }
+      else if (ctrl && e.code === "KeyO") { e.preventDefault(); this.panels.openFile(); }
+      else if (!ctrl && e.code === "KeyR" && !e.altKey) { this.refreshComboValues(); }
+    });
+  }
+
+  bindDrop() {
+    const target = this.root.querySelector("#canvas-wrap");
+    target.addEventListener("dragover", (e) => e.preventDefault());
+    target.addEventListener("drop", async (e) => {
+      e.preventDefault();
+      const file = e.dataTransfer.files && e.dataTransfer.files[0];
+      if (file) await this.loadFile(file);
+    });
+  }
+
+  /** Restore a graph from a dropped or opened file: PNG with metadata, UI or API JSON. */
+  async loadFile(file) {
+    try {
+      if (file.type === "image/png" || /\.png$/i.test(file.name)) {
+        const found = await workflowFromPng(await file.arrayBuffer());
+        this.loadGraphData(found.workflow || found.prompt, file.name);
+      } else if (file.type === "application/json" || /\.json$/i.test(file.name)) {
+        this.loadGraphData(JSON.parse(await file.text()), file.name);
+      } else {
+        throw new Error("only .png (made by SaveImage) and .json workflows can be loaded");
+      }
+      this.panels.info(`Loaded ${file.name}`);
+    } catch (err) {
+      this.panels.error(`Could not load ${file.name}`, String(err.message || err));
+    }
+  }
+
+  async refreshComboValues() {
+    this.objectInfo = await this.api.objectInfo();
+    refreshCombos(this.graph, this.objectInfo);
+    this.panels.updateEmptyState();
+    this.canvas.setDirty(true, true);
+  }
+}

@@ -1,0 +1,289 @@
+// DOM panels: toolbar actions, progress bar, messages/errors, queue, history gallery,
+// lightbox, empty-state notice.
+import { CHECKPOINT_FOLDER, SMOKE_CHECKPOINT_COMMAND } from "./constants.js";
+import { defaultGraph } from "./defaultGraph.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "onclick") e.addEventListener("click", v);
+    else if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function download(name, text) {
+  const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export class Panels {
+  constructor(app) {
+    this.app = app;
+    this.messages = $("#messages");
+    this.bindToolbar();
+    this.bindTabs();
+  }
+
+  bindToolbar() {
+    const a = this.app;
+    $("#queue-button").addEventListener("click", () => a.queuePrompt());
+    $("#interrupt-button").addEventListener("click", () => a.api.interrupt());
+    $("#save-button").addEventListener("click", () => this.saveWorkflow());
+    $("#load-button").addEventListener("click", () => this.openFile());
+    $("#export-api-button").addEventListener("click", () => this.exportApi());
+    $("#refresh-button").addEventListener("click", () => a.refreshComboValues());
+    $("#clear-button").addEventListener("click", () => a.clearGraph());
+    $("#default-button").addEventListener("click", () => a.loadGraphData(defaultGraph(), "default graph"));
+    $("#examples-button").addEventListener("click", () => this.toggleExamples());
+    $("#undo-button").addEventListener("click", () => a.tracker.undo());
+    $("#redo-button").addEventListener("click", () => a.tracker.redo());
+    $("#file-input").addEventListener("change", async (e) => {
+      const f = e.target.files[0];
+      e.target.value = "";
+      if (f) await a.loadFile(f);
+    });
+    $("#clear-history-button").addEventListener("click", async () => {
+      await a.api.clearHistory();
+      this.refreshHistory();
+    });
+    $("#lightbox").addEventListener("click", (e) => { if (e.target.id === "lightbox") this.closeLightbox(); });
+    $("#lightbox-close").addEventListener("click", () => this.closeLightbox());
+  }
+
+  bindTabs() {
+    for (const tab of document.querySelectorAll("#side-tabs button")) {
+      tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
+    }
+  }
+
+  showTab(name) {
+    for (const tab of document.querySelectorAll("#side-tabs button")) tab.classList.toggle("active", tab.dataset.tab === name);
+    for (const p of document.querySelectorAll(".side-panel")) p.hidden = p.id !== `panel-${name}`;
+  }
+
+  // ---- messages -------------------------------------------------------------------------------
+  clearMessages() {
+    this.messages.replaceChildren();
+  }
+
+  add(kind, title, detail) {
+    const box = el("div", { class: `message ${kind}` }, el("div", { class: "message-title" }, title));
+    if (detail) box.append(el("pre", { class: "message-detail" }, detail));
+    box.append(el("button", { class: "message-close", title: "dismiss", onclick: () => box.remove() }, "×"));
+    this.messages.prepend(box);
+    while (this.messages.children.length > 20) this.messages.lastChild.remove();
+    return box;
+  }
+
+  error(title, detail) {
+    this.showTab("messages");
+    return this.add("error", title, detail);
+  }
+
+  info(title) {
+    const box = this.add("info", title);
+    setTimeout(() => box.remove(), 6000);
+    return box;
+  }
+
+  /** Validation errors: one block listing each offending node and its problems. */
+  showErrors(heading, detail, rows) {
+    const box = this.error(heading, detail);
+    box.classList.add("validation");
+    const list = el("ul", { class: "node-error-list" });
+    for (const r of rows) {
+      const li = el("li", { "data-node-id": r.id }, el("b", {}, `${r.title} #${r.id}`), ": ", r.lines.join("; "));
+      li.addEventListener("click", () => this.focusNode(r.id));
+      list.append(li);
+    }
+    box.insertBefore(list, box.querySelector(".message-close"));
+  }
+
+  showExecutionError(d, title) {
+    const box = this.error(`Error while running ${title}: ${d.exception_type}`, d.exception_message);
+    box.dataset.nodeId = String(d.node_id);
+    if (Array.isArray(d.traceback) && d.traceback.length) {
+      const det = el("details", {}, el("summary", {}, "traceback"), el("pre", {}, d.traceback.join("")));
+      box.insertBefore(det, box.querySelector(".message-close"));
+    }
+    box.addEventListener("click", () => this.focusNode(d.node_id));
+  }
+
+  focusNode(id) {
+    const node = this.app.graph.getNodeById(Number(id));
+    if (!node) return;
+    this.app.canvas.centerOnNode?.(node);
+    this.app.canvas.selectNode?.(node);
+    this.app.canvas.setDirty(true, true);
+  }
+
+  // ---- progress / connection ----------------------------------------------------------------------
+  setProgress(value, max, label) {
+    const bar = $("#progress-bar");
+    bar.style.width = `${max ? (100 * value) / max : 0}%`;
+    $("#progress-label").textContent = label ? `${label}${max > 1 ? ` ${value}/${max}` : ""}` : "";
+  }
+
+  setConnected(on) {
+    $("#connection").classList.toggle("offline", !on);
+    $("#connection").title = on ? "connected to the server" : "not connected: reconnecting";
+  }
+
+  // ---- empty state ------------------------------------------------------------------------------
+  updateEmptyState() {
+    const def = this.app.objectInfo.CheckpointLoaderSimple;
+    const notice = $("#empty-notice");
+    let empty = false;
+    if (def) {
+      const spec = def.input.required.ckpt_name;
+      const values = Array.isArray(spec[0]) ? spec[0] : (spec[1] && spec[1].options) || [];
+      empty = values.length === 0;
+    }
+    notice.hidden = !empty;
+    if (empty) {
+      notice.replaceChildren(
+        el("b", {}, "No checkpoint installed. "),
+        "Put a Stable Diffusion checkpoint (.safetensors) in ",
+        el("code", {}, CHECKPOINT_FOLDER),
+        ", or make a tiny random one for a smoke test with ",
+        el("code", {}, SMOKE_CHECKPOINT_COMMAND),
+        ", then press ",
+        el("b", {}, "Refresh"),
+        ".",
+      );
+    }
+  }
+
+  // ---- files ----------------------------------------------------------------------------------------
+  saveWorkflow() {
+    const name = window.prompt("Save workflow as:", "workflow.json");
+    if (!name) return;
+    download(name.endsWith(".json") ? name : `${name}.json`, JSON.stringify(this.app.serialize(), null, 2));
+  }
+
+  exportApi() {
+    const { output } = this.app.graphToPrompt();
+    download("workflow_api.json", JSON.stringify(output, null, 2));
+  }
+
+  openFile() {
+    $("#file-input").click();
+  }
+
+  async toggleExamples() {
+    const menu = $("#examples-menu");
+    if (!menu.hidden) {
+      menu.hidden = true;
+      return;
+    }
+    menu.replaceChildren(el("div", { class: "muted" }, "loading…"));
+    menu.hidden = false;
+    let list;
+    try {
+      const res = await fetch("/examples");
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      list = (await res.json()).filter((f) => typeof f !== "string" || (/\.json$/i.test(f) && f !== "index.json"));
+    } catch (err) {
+      menu.replaceChildren(el("div", { class: "muted" }, `No examples available from the server (${err.message || err}).`));
+      return;
+    }
+    menu.replaceChildren();
+    for (const item of list) {
+      const file = typeof item === "string" ? item : item.file || item.name;
+      const title = typeof item === "string" ? item.replace(/\.json$/, "") : item.title || item.name || file;
+      menu.append(el("button", {
+        class: "example",
+        onclick: async () => {
+          menu.hidden = true;
+          try {
+            const res = await fetch(`/examples/${encodeURIComponent(file)}`);
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            this.app.loadGraphData(await res.json(), `example ${title}`);
+          } catch (err) {
+            this.error(`Could not load example ${title}`, String(err.message || err));
+          }
+        },
+      }, title));
+    }
+  }
+
+  // ---- queue ---------------------------------------------------------------------------------------
+  async refreshQueue() {
+    let q;
+    try {
+      q = await this.app.api.queue();
+    } catch (err) {
+      return;
+    }
+    const list = $("#queue-list");
+    list.replaceChildren();
+    const running = q.queue_running || [];
+    const pending = (q.queue_pending || []).slice().sort((a, b) => a[0] - b[0]);
+    $("#queue-count").textContent = String(running.length + pending.length);
+    for (const item of running) {
+      list.append(el("li", { class: "running", "data-prompt-id": item[1] }, el("span", {}, `running #${item[0]}`),
+        el("button", { onclick: () => this.app.api.interrupt() }, "Cancel")));
+    }
+    for (const item of pending) {
+      list.append(el("li", { class: "pending", "data-prompt-id": item[1] }, el("span", {}, `pending #${item[0]}`),
+        el("button", {
+          onclick: async () => {
+            await this.app.api.deleteQueued([item[1]]);
+            this.refreshQueue();
+          },
+        }, "Delete")));
+    }
+    if (!list.children.length) list.append(el("li", { class: "muted" }, "Queue is empty"));
+  }
+
+  // ---- history / gallery -----------------------------------------------------------------------------
+  async refreshHistory() {
+    let hist;
+    try {
+      hist = await this.app.api.history(64);
+    } catch (err) {
+      return;
+    }
+    const gallery = $("#gallery");
+    gallery.replaceChildren();
+    const entries = Object.entries(hist || {}).reverse();
+    for (const [promptId, entry] of entries) {
+      const workflow = entry.prompt && entry.prompt[3] && entry.prompt[3].extra_pnginfo ? entry.prompt[3].extra_pnginfo.workflow : null;
+      const status = entry.status ? entry.status.status_str : "";
+      for (const out of Object.values(entry.outputs || {})) {
+        for (const image of out.images || []) {
+          const src = this.app.api.viewUrl(image);
+          const img = el("img", { src, alt: image.filename, title: `${image.filename} (${status})`, loading: "lazy", "data-prompt-id": promptId });
+          img.addEventListener("click", () => this.openLightbox(src, image, workflow));
+          gallery.append(img);
+        }
+      }
+    }
+    if (!gallery.children.length) gallery.append(el("div", { class: "muted" }, "No images yet"));
+  }
+
+  openLightbox(src, image, workflow) {
+    const box = $("#lightbox");
+    $("#lightbox-img").src = src;
+    $("#lightbox-name").textContent = image.filename;
+    const load = $("#lightbox-load");
+    load.disabled = !workflow;
+    load.onclick = () => {
+      this.app.loadGraphData(workflow, image.filename);
+      this.closeLightbox();
+    };
+    box.hidden = false;
+  }
+
+  closeLightbox() {
+    $("#lightbox").hidden = true;
+  }
+}

@@ -43,8 +43,8 @@ class Registry:
         else:
             self._display.pop(name, None)
         self._module[name] = module
-        if self.context is not None and (module == "nodes" or module.startswith("nodes.")
-                                         or "CONTEXT" in vars(cls)):
+        # A class opts in with ``CONTEXT = None``; classes already bound to a context keep theirs.
+        if self.context is not None and "CONTEXT" in vars(cls) and cls.CONTEXT is None:
             cls.CONTEXT = self.context
 
     def unregister(self, name: str) -> None:

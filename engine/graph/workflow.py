@@ -1,0 +1,239 @@
+"""Workflow formats: the API prompt the executor runs, and the editor's UI format.
+
+``ui_to_api`` follows the editor's graphToPrompt (reference workflows.md §4):
+virtual nodes (Reroute, PrimitiveNode, Note, ...) and muted/bypassed nodes are
+left out, links are resolved through reroutes and bypassed nodes, primitive
+nodes push their value into the widgets they feed, widgets_values map
+positionally onto the widgets the node class's INPUT_TYPES creates, and control
+widgets (control_after_generate, control_filter_list) are not sent.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .registry import Registry
+from .types import InputSpec, types_match
+from .validation import validate_prompt  # noqa: F401  (part of this module's contract)
+
+MODE_NEVER = 2    # muted
+MODE_BYPASS = 4
+VIRTUAL_TYPES = frozenset({"Reroute", "PrimitiveNode", "Note", "MarkdownNote", "Group", "Label (rgthree)",
+                           "Fast Groups Muter (rgthree)", "Fast Groups Bypasser (rgthree)"})
+
+
+class WorkflowError(ValueError):
+    """A workflow file or object that cannot be read or converted; the message names the culprit."""
+
+
+def is_ui_workflow(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("nodes"), list) and "links" in data
+
+
+def is_api_prompt(data: Any) -> bool:
+    return isinstance(data, dict) and bool(data) and all(
+        isinstance(v, dict) and "class_type" in v for v in data.values())
+
+
+def widget_names(specs: dict[str, InputSpec]) -> list[tuple[str, bool]]:
+    """Widgets a node class shows, in order: (name, sent_in_api). Control widgets are not sent."""
+    out: list[tuple[str, bool]] = []
+    for name, spec in specs.items():
+        if spec.section == "hidden" or not spec.is_widget:
+            continue
+        out.append((name, True))
+        control = spec.options.get("control_after_generate")
+        if spec.type == "INT" and (control or name in ("seed", "noise_seed")):
+            out.append(("control_after_generate", False))
+        elif spec.is_combo and control:
+            out.append(("control_after_generate", False))
+            out.append(("control_filter_list", False))
+    return out
+
+
+def _links_table(workflow: dict) -> dict[int, tuple]:
+    """link id -> (origin_id, origin_slot, target_id, target_slot, type) for v0.4 and v1 files."""
+    table: dict[int, tuple] = {}
+    for link in workflow.get("links") or []:
+        if isinstance(link, dict):
+            table[link["id"]] = (link["origin_id"], link["origin_slot"], link["target_id"],
+                                 link["target_slot"], link.get("type"))
+        elif isinstance(link, (list, tuple)) and len(link) >= 5:
+            table[link[0]] = (link[1], link[2], link[3], link[4], link[5] if len(link) > 5 else None)
+        else:
+            raise WorkflowError(f"link entry {link!r} is neither a 6-tuple nor an object")
+    return table
+
+
+def _wrap(value: Any) -> Any:
+    return {"__value__": value} if isinstance(value, list) else value
+
+
+def ui_to_api(workflow: dict, registry: Registry) -> dict:
+    """Convert an editor workflow (version 0.4 or 1) to an API prompt."""
+    if not is_ui_workflow(workflow):
+        raise WorkflowError("not a UI workflow: expected an object with 'nodes' and 'links'")
+    subgraph_ids = {sg.get("id") for sg in (workflow.get("definitions") or {}).get("subgraphs") or []}
+    nodes: dict[str, dict] = {}
+    for n in workflow["nodes"]:
+        if not isinstance(n, dict) or "id" not in n or "type" not in n:
+            raise WorkflowError(f"node entry without id/type: {str(n)[:200]}")
+        if n["type"] in subgraph_ids:
+            raise WorkflowError(f"node {n['id']}: subgraph instances ({n['type']}) are not supported yet")
+        nodes[str(n["id"])] = n
+    links = _links_table(workflow)
+
+    def is_virtual(node: dict) -> bool:
+        return node["type"] in VIRTUAL_TYPES
+
+    def resolve(link_id: int, target_type: Any) -> tuple | None:
+        """Follow a link upstream through reroutes and bypassed nodes: ("link", id, slot) or None."""
+        seen: set[int] = set()
+        while True:
+            if link_id is None or link_id in seen or link_id not in links:
+                return None
+            seen.add(link_id)
+            origin_id, origin_slot, _, _, ltype = links[link_id]
+            src = nodes.get(str(origin_id))
+            if src is None or src.get("mode", 0) == MODE_NEVER:
+                return None
+            if src["type"] == "PrimitiveNode" or (is_virtual(src) and src["type"] != "Reroute"):
+                return None
+            src_inputs = src.get("inputs") or []
+            if src["type"] == "Reroute":
+                link_id = src_inputs[0].get("link") if src_inputs else None
+                continue
+            if src.get("mode", 0) == MODE_BYPASS:
+                chosen = _bypass_input(src_inputs, origin_slot, ltype, target_type)
+                if chosen is None:
+                    return None
+                link_id = src_inputs[chosen].get("link")
+                continue
+            return ("link", str(origin_id), int(origin_slot))
+
+    # 1. Primitive nodes push their value into the widgets they feed (through reroutes too).
+    overrides: dict[str, dict[str, Any]] = {}
+    for nid, node in nodes.items():
+        if node["type"] != "PrimitiveNode":
+            continue
+        values = node.get("widgets_values") or []
+        if not values:
+            continue
+        stack = [lid for out in (node.get("outputs") or []) for lid in (out.get("links") or [])]
+        seen: set[int] = set()
+        while stack:
+            lid = stack.pop()
+            if lid in seen or lid not in links:
+                continue
+            seen.add(lid)
+            _, _, target_id, target_slot, _ = links[lid]
+            target = nodes.get(str(target_id))
+            if target is None:
+                continue
+            if target["type"] == "Reroute":
+                stack.extend(l for out in (target.get("outputs") or []) for l in (out.get("links") or []))
+                continue
+            ins = target.get("inputs") or []
+            if 0 <= target_slot < len(ins):
+                slot = ins[target_slot]
+                name = (slot.get("widget") or {}).get("name") or slot.get("name")
+                overrides.setdefault(str(target_id), {})[name] = values[0]
+
+    # 2. Every real node that is neither muted nor bypassed becomes an API node.
+    prompt: dict[str, dict] = {}
+    for nid, node in nodes.items():
+        if is_virtual(node) or node.get("mode", 0) in (MODE_NEVER, MODE_BYPASS):
+            continue
+        class_type = node["type"]
+        inputs: dict[str, Any] = {}
+        if registry.get(class_type) is not None:
+            specs = registry.input_specs(class_type)
+            values = node.get("widgets_values")
+            if isinstance(values, dict):
+                for name, spec in specs.items():
+                    if spec.is_widget and name in values:
+                        inputs[name] = _wrap(values[name])
+            elif isinstance(values, list):
+                for (name, sent), value in zip(widget_names(specs), values):
+                    if sent:
+                        inputs[name] = _wrap(value)
+        for name, value in overrides.get(nid, {}).items():
+            inputs[name] = _wrap(value)
+        for slot in node.get("inputs") or []:
+            link_id = slot.get("link")
+            if link_id is None:
+                continue
+            name = (slot.get("widget") or {}).get("name") or slot.get("name")
+            r = resolve(link_id, slot.get("type"))
+            if r is not None:
+                inputs[name] = [r[1], r[2]]
+        title = node.get("title") or registry.display_name(class_type)
+        prompt[nid] = {"inputs": inputs, "class_type": class_type, "_meta": {"title": title}}
+
+    # 3. Links to nodes that did not make it into the prompt are dropped.
+    for node in prompt.values():
+        for name in [k for k, v in node["inputs"].items()
+                     if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and v[0] not in prompt]:
+            del node["inputs"][name]
+    return prompt
+
+
+def _bypass_input(inputs: list[dict], out_slot: int, out_type: Any, target_type: Any) -> int | None:
+    """Which input of a bypassed node stands in for its output ``out_slot`` (editor's rule)."""
+    if not inputs:
+        return None
+    if target_type in (None, "", "*"):
+        return out_slot if out_slot < len(inputs) else 0
+    if out_slot < len(inputs):
+        t = inputs[out_slot].get("type")
+        if types_match(t, out_type or t) and types_match(t, target_type):
+            return out_slot
+    for i, slot in enumerate(inputs):
+        if slot.get("type") == target_type:
+            return i
+    for i, slot in enumerate(inputs):
+        if types_match(slot.get("type"), target_type):
+            return i
+    return None
+
+
+def _read_png_text(path: str) -> dict[str, str]:
+    from PIL import Image
+    with Image.open(path) as im:
+        im.load()
+        return {k: v for k, v in (getattr(im, "text", None) or im.info).items() if isinstance(v, str)}
+
+
+def load_workflow_file(path: str, registry: Registry | None = None) -> dict:
+    """Read an API prompt or UI workflow (JSON, or a PNG with ComfyUI metadata) as an API prompt."""
+    path = os.fspath(path)
+    if path.lower().endswith(".png"):
+        text = _read_png_text(path)
+        if "workflow" in text and registry is not None:
+            data = json.loads(text["workflow"])
+        elif "prompt" in text:
+            data = json.loads(text["prompt"])
+        else:
+            raise WorkflowError(f"{path}: PNG has no 'prompt' or 'workflow' metadata")
+    else:
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except json.JSONDecodeError as ex:
+            raise WorkflowError(f"{path}: not valid JSON ({ex})") from ex
+    return workflow_to_prompt(data, registry, source=path)
+
+
+def workflow_to_prompt(data: Any, registry: Registry | None = None, source: str = "workflow") -> dict:
+    """Either format (or a POST /prompt body) -> API prompt."""
+    if isinstance(data, dict) and isinstance(data.get("prompt"), dict) and is_api_prompt(data["prompt"]):
+        return data["prompt"]
+    if is_ui_workflow(data):
+        if registry is None:
+            raise WorkflowError(f"{source}: a UI-format workflow needs the node registry to convert")
+        return ui_to_api(data, registry)
+    if is_api_prompt(data):
+        return data
+    raise WorkflowError(f"{source}: neither an API prompt ({{id: {{class_type, inputs}}}}) "
+                        f"nor a UI workflow (nodes/links)")

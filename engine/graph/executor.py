@@ -336,8 +336,11 @@ class Executor:
         try:
             run.ensure_signatures(outputs_to_execute)
             run.require(outputs_to_execute, replay=False)
+            # ComfyUI reports every node of the prompt whose output is cached (not only those
+            # loaded), and those entries count as used by this run (the classic policy keeps them).
+            in_cache = [n for n in run.sigs if n in run.cached or self.cache.get(run.sigs[n]) is not None]
             if ev.execution_cached:
-                ev.execution_cached(prompt_id, list(run.cached))
+                ev.execution_cached(prompt_id, in_cache)
             if ev.executed:
                 for nid in run.cached:
                     if nid in run.ui:

@@ -16,13 +16,13 @@ class ToyImage:
         return {"required": {"width": ("INT", {"default": 64, "min": 1, "max": 4096}),
                              "height": ("INT", {"default": 64, "min": 1, "max": 4096}),
                              "color": ("INT", {"default": 0xFF0000, "min": 0, "max": 0xFFFFFF}),
-                             "steps": ("INT", {"default": 3, "min": 1, "max": 10000}),
-                             "delay": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 10.0})}}
+                             "steps": ("INT", {"default": 3, "min": 1, "max": 10000})},
+                "optional": {"delay": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 10.0})}}
     RETURN_TYPES = ("TOYIMAGE",)
     FUNCTION = "make"
     CATEGORY = "toy"
 
-    def make(self, width, height, color, steps, delay):
+    def make(self, width, height, color, steps, delay=0.0):
         import time
         rgb = ((color >> 16) & 255, (color >> 8) & 255, color & 255)
         img = Image.new("RGB", (width, height), rgb)

@@ -102,3 +102,60 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
                    f'Content-Type: application/octet-stream\r\n\r\n'.encode() + data + b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+class WSClient:
+    """A websocket-client connection that records every frame until a prompt finishes."""
+
+    def __init__(self, base: str, client_id: str, headers: list[str] | None = None, query: str = "",
+                 timeout: float = 30) -> None:
+        import websocket
+        self.client_id = client_id
+        self.ws = websocket.WebSocket()
+        url = base.replace("http://", "ws://") + f"/ws?clientId={client_id}{query}"
+        self.ws.connect(url, timeout=timeout, header=headers or [])
+        self.frames: list[Any] = []   # dict for text messages, bytes for binary frames
+
+    def recv(self) -> Any:
+        out = self.ws.recv()
+        frame = out if isinstance(out, bytes) else json.loads(out)
+        self.frames.append(frame)
+        return frame
+
+    def send_json(self, obj: Any) -> None:
+        self.ws.send(json.dumps(obj))
+
+    def until_done(self, prompt_id: str, limit: int = 100000) -> list[Any]:
+        """Frames up to and including ``executing`` with node null for ``prompt_id``."""
+        start = len(self.frames)
+        for _ in range(limit):
+            f = self.recv()
+            if isinstance(f, dict) and f["type"] == "executing" and f["data"].get("node") is None \
+                    and f["data"].get("prompt_id") == prompt_id:
+                return self.frames[start:]
+        raise AssertionError(f"prompt {prompt_id} did not finish within {limit} frames")
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def describe(frames: list[Any]) -> list[str]:
+    """Compact event names: 'status:1', 'executing:2', 'execution_cached:1,2', 'binary:1'..."""
+    import struct
+    out = []
+    for f in frames:
+        if isinstance(f, bytes):
+            out.append(f"binary:{struct.unpack('>I', f[:4])[0]}")
+            continue
+        t, d = f["type"], f["data"]
+        if t == "status":
+            out.append(f"status:{d['status']['exec_info']['queue_remaining']}")
+        elif t in ("executing", "executed"):
+            out.append(f"{t}:{d['node']}")
+        elif t == "execution_cached":
+            out.append(f"{t}:{','.join(d['nodes'])}")
+        elif t == "progress":
+            out.append(f"progress:{d['node']}:{d['value']}/{d['max']}")
+        else:
+            out.append(t)
+    return out

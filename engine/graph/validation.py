@@ -15,6 +15,7 @@ import networkx as nx
 from .registry import Registry
 from .types import NodeClassInfo, types_match
 
+_CYCLE_IDS_SHOWN = 50
 _COERCE = {"INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
 
 
@@ -281,10 +282,15 @@ def validate_prompt(prompt: dict, registry: Registry, partial_execution_targets:
     if len(valid) < len(upstream):
         stuck = [n for n in upstream if n not in valid]
         for cycle in _find_cycles(upstream, stuck):
+            # Capped, so a huge cycle does not make every node's error as big as the graph.
+            shown = cycle[:_CYCLE_IDS_SHOWN]
+            text = "cycle through nodes " + ", ".join(shown)
+            if len(cycle) > len(shown):
+                text += f", ... ({len(cycle)} nodes)"
             for nid in cycle:
                 own_errors.setdefault(nid, []).append(
-                    _err("dependency_cycle", "Dependency cycle detected",
-                         "cycle through nodes " + ", ".join(cycle), None, node_ids=cycle))
+                    _err("dependency_cycle", "Dependency cycle detected", text, None,
+                         node_ids=shown, cycle_size=len(cycle)))
         for nid in stuck:
             valid[nid] = False
 

@@ -29,7 +29,7 @@ _ST_DTYPES: dict[str, torch.dtype] = {
 _MAX_HEADER = 100 * 1024 * 1024
 
 
-class WeightFileError(Exception):
+class WeightFileError(ValueError):
     """A weight file could not be read safely; the message names the file."""
 
 

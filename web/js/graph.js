@@ -3,7 +3,8 @@
 // (mirrors shared/reference/workflows.md §3-§4). Runs in the browser and in node.
 
 /** Frontend-only node types: never sent to the server. */
-export const VIRTUAL_NODE_TYPES = new Set(["Reroute", "PrimitiveNode", "Note", "MarkdownNote"]);
+export const VIRTUAL_NODE_TYPES = new Set(["Reroute", "PrimitiveNode", "Note", "MarkdownNote", "Group",
+  "Label (rgthree)", "Fast Groups Muter (rgthree)", "Fast Groups Bypasser (rgthree)"]);
 export const MODE_ALWAYS = 0;
 export const MODE_NEVER = 2; // muted
 export const MODE_BYPASS = 4;
@@ -126,10 +127,15 @@ function wrapValue(v) {
 
 /** widget name -> value of a workflow node, by position, using the node definition (or the PrimitiveNode rule). */
 export function widgetValues(node, nodeDef) {
-  const values = Array.isArray(node.widgets_values) ? node.widgets_values : [];
   const out = {};
   if (!nodeDef) return out;
   const layout = widgetLayout(nodeDef);
+  if (node.widgets_values && typeof node.widgets_values === "object" && !Array.isArray(node.widgets_values)) {
+    // some custom nodes save {name: value}
+    for (const w of layout) if (w.api && w.name in node.widgets_values) out[w.name] = node.widgets_values[w.name];
+    return out;
+  }
+  const values = Array.isArray(node.widgets_values) ? node.widgets_values : [];
   layout.forEach((w, i) => {
     if (w.api && i < values.length && values[i] !== undefined) out[w.name] = values[i];
   });

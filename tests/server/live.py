@@ -108,12 +108,13 @@ class WSClient:
     """A websocket-client connection that records every frame until a prompt finishes."""
 
     def __init__(self, base: str, client_id: str, headers: list[str] | None = None, query: str = "",
-                 timeout: float = 30) -> None:
+                 timeout: float = 30, origin: str | None = None) -> None:
         import websocket
         self.client_id = client_id
         self.ws = websocket.WebSocket()
         url = base.replace("http://", "ws://") + f"/ws?clientId={client_id}{query}"
-        self.ws.connect(url, timeout=timeout, header=headers or [])
+        kwargs = {"origin": origin} if origin else {}
+        self.ws.connect(url, timeout=timeout, header=headers or [], **kwargs)
         self.frames: list[Any] = []   # dict for text messages, bytes for binary frames
 
     def recv(self) -> Any:

@@ -1,0 +1,210 @@
+"""Metadata, static files, settings/userdata, queue/history/jobs management and /free over HTTP."""
+from __future__ import annotations
+
+import os
+import time
+import urllib.parse
+
+import pytest
+
+from tests.server.live import LiveServer, make_engine, request
+
+WF = {"1": {"class_type": "ToyConstInt", "inputs": {"value": 5}},
+      "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
+
+
+def wait_history(srv, pid, tries=400):
+    for _ in range(tries):
+        _, h, _ = request(srv.base, "GET", f"/history/{pid}")
+        if h:
+            return h[pid]
+        time.sleep(0.02)
+    raise AssertionError(f"{pid} never finished")
+
+
+class PickInput:
+    CONTEXT = None   # set by the registry
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": (sorted(cls.CONTEXT.paths.list_files("input")),)}}
+    RETURN_TYPES = ("STRING",)
+    FUNCTION = "run"
+
+    def run(self, image):
+        return (image,)
+
+
+def test_object_info_recomputes_file_combos(server):
+    server.registry.register("PickInput", PickInput, module="tests.server")
+    status, info, _ = request(server.base, "GET", "/object_info")
+    assert status == 200 and "ToySampler" in info and info["PickInput"]["input"]["required"]["image"] == [[]]
+    assert info["ToyAdd"]["output_name"] == ["sum"] and info["ToyOutput"]["output_node"] is True
+    open(os.path.join(server.paths.input_dir, "new.png"), "wb").close()
+    _, one, _ = request(server.base, "GET", "/api/object_info/PickInput")
+    assert one["PickInput"]["input"]["required"]["image"] == [["new.png"]]
+    assert request(server.base, "GET", "/object_info/NoSuchNode")[1] == {}
+
+
+def test_models_embeddings_system_stats_features(server):
+    ckpt = server.paths.folder("checkpoints")[0]
+    os.makedirs(os.path.join(ckpt, "sub"), exist_ok=True)
+    open(os.path.join(ckpt, "sub", "a.safetensors"), "wb").close()
+    open(os.path.join(ckpt, "notes.txt"), "wb").close()
+    emb = server.paths.folder("embeddings")[0]
+    os.makedirs(emb, exist_ok=True)
+    open(os.path.join(emb, "easyneg.pt"), "wb").close()
+    _, keys, _ = request(server.base, "GET", "/models")
+    assert "checkpoints" in keys and "loras" in keys
+    assert request(server.base, "GET", "/models/checkpoints")[1] == ["sub/a.safetensors"]
+    assert request(server.base, "GET", "/api/models/unet")[0] == 200     # legacy name mapped
+    assert request(server.base, "GET", "/models/nonsense")[0] == 404
+    assert request(server.base, "GET", "/embeddings")[1] == ["easyneg"]
+    _, stats, _ = request(server.base, "GET", "/system_stats")
+    for key in ("os", "ram_total", "ram_free", "comfyui_version", "python_version", "pytorch_version",
+                "embedded_python", "argv"):
+        assert key in stats["system"], key
+    dev = stats["devices"][0]
+    assert set(dev) >= {"name", "type", "index", "vram_total", "vram_free", "torch_vram_total", "torch_vram_free"}
+    assert stats["system"]["ram_total"] > 0
+    _, features, _ = request(server.base, "GET", "/features")
+    assert features["supports_preview_metadata"] is True and features["max_upload_size"] == 100 * 1024 * 1024
+
+
+def test_static_editor_examples_and_extensions(tmp_path):
+    web = tmp_path / "web"
+    (web / "examples").mkdir(parents=True)
+    (web / "index.html").write_text("<html>editor</html>")
+    (web / "app.js").write_text("console.log(1)")
+    (web / "examples" / "txt2img.json").write_text("{}")
+    (web / "extensions" / "core").mkdir(parents=True)
+    (web / "extensions" / "core" / "x.js").write_text("//core")
+    pack = tmp_path / "pack_web"
+    pack.mkdir()
+    (pack / "widget.js").write_text("//pack")
+    (tmp_path / "secret.txt").write_text("secret")
+    registry, executor, paths = make_engine(str(tmp_path / "base"))
+    registry.web_dirs["mypack"] = str(pack)
+    srv = LiveServer(str(tmp_path / "base"), executor=executor, registry=registry, paths=paths,
+                     front_end_root=str(web))
+    try:
+        status, body, headers = request(srv.base, "GET", "/")
+        assert status == 200 and body == b"<html>editor</html>" and "no-cache" in headers["Cache-Control"]
+        status, body, headers = request(srv.base, "GET", "/app.js")
+        assert body == b"console.log(1)" and headers["Content-Type"].startswith("text/javascript")
+        assert request(srv.base, "GET", "/examples")[1] == ["txt2img.json"]
+        assert request(srv.base, "GET", "/examples/txt2img.json")[1] == {}
+        _, exts, _ = request(srv.base, "GET", "/extensions")
+        assert exts == ["/extensions/core/x.js", "/extensions/mypack/widget.js"]
+        assert request(srv.base, "GET", "/extensions/mypack/widget.js")[1] == b"//pack"
+        assert request(srv.base, "GET", "/extensions/core/x.js")[1] == b"//core"
+        assert request(srv.base, "GET", "/extensions/mypack/%2e%2e/%2e%2e/secret.txt")[0] in (400, 403, 404)
+        assert request(srv.base, "GET", "/..%2Fsecret.txt")[0] in (400, 403, 404)
+        assert request(srv.base, "GET", "/missing.js")[0] == 404
+    finally:
+        srv.stop()
+
+
+def test_settings_and_userdata(server):
+    assert request(server.base, "GET", "/settings")[1] == {}
+    assert request(server.base, "POST", "/settings", {"Comfy.Theme": "dark", "a": 1})[0] == 200
+    assert request(server.base, "POST", "/settings/a", 2)[0] == 200
+    assert request(server.base, "GET", "/settings")[1] == {"Comfy.Theme": "dark", "a": 2}
+    assert request(server.base, "GET", "/api/settings/Comfy.Theme")[1] == "dark"
+    f = urllib.parse.quote("workflows/my flow.json", safe="")
+    status, body, _ = request(server.base, "POST", f"/userdata/{f}?overwrite=false", raw=b'{"nodes": []}')
+    assert status == 200 and body == "workflows/my flow.json"
+    assert request(server.base, "POST", f"/userdata/{f}?overwrite=false", raw=b"{}")[0] == 409
+    assert request(server.base, "GET", f"/userdata/{f}")[1] == {"nodes": []}
+    assert request(server.base, "GET", "/userdata?dir=workflows")[1] == ["my flow.json"]
+    full = request(server.base, "GET", "/userdata?dir=workflows&full_info=true")[1][0]
+    assert full["path"] == "my flow.json" and full["size"] == 13
+    dest = urllib.parse.quote("workflows/renamed.json", safe="")
+    assert request(server.base, "POST", f"/userdata/{f}/move/{dest}")[1] == "workflows/renamed.json"
+    assert request(server.base, "DELETE", f"/userdata/{dest}")[0] == 204
+    assert request(server.base, "GET", f"/userdata/{dest}")[0] == 404
+    assert request(server.base, "GET", "/userdata?dir=nothing")[0] == 404
+    evil = urllib.parse.quote("../../escape.json", safe="")
+    assert request(server.base, "POST", f"/userdata/{evil}", raw=b"x")[0] in (400, 403)
+    assert request(server.base, "GET", "/users")[1]["storage"] == "server"
+
+
+def test_queue_priority_delete_clear_and_history_paging(server):
+    blocker = {"1": {"class_type": "ToySlow", "inputs": {"value": 0, "steps": 5000, "delay": 0.01}},
+               "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
+    bid = request(server.base, "POST", "/prompt", {"prompt": blocker})[1]["prompt_id"]
+    for _ in range(200):
+        if request(server.base, "GET", "/queue")[1]["queue_running"]:
+            break
+        time.sleep(0.02)
+    ids = []
+    for v, extra in ((1, {}), (2, {}), (3, {"front": True}), (4, {"number": -100}), (5, {"prompt_id": "mine"})):
+        wf = {"1": {"class_type": "ToyConstInt", "inputs": {"value": v}},
+              "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
+        status, body, _ = request(server.base, "POST", "/prompt", {"prompt": wf, **extra})
+        assert status == 200 and body["node_errors"] == {}
+        ids.append(body["prompt_id"])
+    assert ids[4] == "mine"
+    assert request(server.base, "POST", "/prompt", {"prompt": WF, "prompt_id": "mine"})[0] == 400
+    _, q, _ = request(server.base, "GET", "/queue")
+    assert [i[1] for i in q["queue_running"]] == [bid]
+    assert [i[1] for i in q["queue_pending"]] == [ids[3], ids[2], ids[0], ids[1], ids[4]]
+    item = q["queue_pending"][0]
+    assert item[0] == -100.0 and len(item) == 5 and item[4] == ["2"] and "create_time" in item[3]
+    assert request(server.base, "GET", "/prompt")[1] == {"exec_info": {"queue_remaining": 6}}
+    request(server.base, "POST", "/queue", {"delete": [ids[2]]})
+    _, jobs, _ = request(server.base, "GET", "/api/jobs?status=pending&sort_order=asc")
+    assert {j["id"] for j in jobs["jobs"]} == {ids[0], ids[1], ids[3], ids[4]}
+    assert jobs["pagination"]["total"] == 4
+    assert request(server.base, "GET", f"/api/jobs/{bid}")[1]["status"] == "in_progress"
+    assert request(server.base, "GET", "/api/jobs/nope")[0] == 404
+    assert request(server.base, "GET", "/api/jobs?status=bogus")[0] == 400
+    request(server.base, "POST", "/queue", {"delete": [ids[0], ids[1]]})
+    request(server.base, "POST", "/interrupt")
+    for pid in (ids[3], ids[4]):
+        wait_history(server, pid)
+    assert request(server.base, "GET", "/queue")[1] == {"queue_running": [], "queue_pending": []}
+    _, hist, _ = request(server.base, "GET", "/history")
+    assert list(hist) == [bid, ids[3], ids[4]]
+    assert list(request(server.base, "GET", "/history?max_items=1")[1]) == [ids[4]]
+    assert list(request(server.base, "GET", "/history?max_items=1&offset=1")[1]) == [ids[3]]
+    job = request(server.base, "GET", f"/api/jobs/{ids[4]}")[1]
+    assert job["status"] == "completed" and job["outputs"]["2"] == {"value": [5], "node": ["2"]}
+    assert request(server.base, "GET", f"/api/jobs/{bid}")[1]["status"] == "cancelled"
+    request(server.base, "POST", "/history", {"delete": [bid]})
+    assert list(request(server.base, "GET", "/history")[1]) == [ids[3], ids[4]]
+    request(server.base, "POST", "/history", {"clear": True})
+    assert request(server.base, "GET", "/history")[1] == {}
+    assert request(server.base, "GET", "/history/unknown")[1] == {}
+
+
+class FakeDevice:
+    def __init__(self):
+        self.unloaded = 0
+
+    def unload_all(self):
+        self.unloaded += 1
+
+
+def test_free_unloads_models_and_resets_cache(tmp_path):
+    registry, executor, paths = make_engine(str(tmp_path))
+    dev = FakeDevice()
+    srv = LiveServer(str(tmp_path), executor=executor, registry=registry, paths=paths, device_manager=dev)
+    try:
+        pid = request(srv.base, "POST", "/prompt", {"prompt": WF})[1]["prompt_id"]
+        wait_history(srv, pid)
+        assert len(executor.cache) > 0
+        assert request(srv.base, "POST", "/free", {"unload_models": True})[0] == 200
+        for _ in range(200):
+            if dev.unloaded:
+                break
+            time.sleep(0.02)
+        assert dev.unloaded == 1 and len(executor.cache) > 0
+        assert request(srv.base, "POST", "/api/free", {"free_memory": True})[0] == 200
+        for _ in range(200):
+            if len(executor.cache) == 0:
+                break
+            time.sleep(0.02)
+        assert len(executor.cache) == 0 and dev.unloaded == 2
+    finally:
+        srv.stop()

@@ -1,0 +1,113 @@
+"""UI (editor) format -> API prompt, as the editor's graphToPrompt does it."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+import pytest
+
+from engine.graph.workflow import WorkflowError, load_workflow_file, ui_to_api, widget_names, workflow_to_prompt
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def _load(name: str) -> dict:
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_ui_fixture_converts_to_the_hand_written_api_prompt(registry):
+    # Covers: bypassed node (2) stitched through, reroute (3), primitive node (4) driving a widget,
+    # seed + control_after_generate widget not sent, muted output (7) and muted source (9, its link dropped
+    # so the widget value stays), a Note (8), a node title in _meta.
+    assert ui_to_api(_load("ui_workflow.json"), registry) == _load("api_expected.json")
+
+
+def test_v1_links_convert_the_same(registry):
+    wf = _load("ui_workflow.json")
+    v1 = copy.deepcopy(wf)
+    v1["version"] = 1
+    v1["links"] = [{"id": l[0], "origin_id": l[1], "origin_slot": l[2], "target_id": l[3], "target_slot": l[4],
+                    "type": l[5]} for l in wf["links"]]
+    assert ui_to_api(v1, registry) == _load("api_expected.json")
+
+
+def test_converted_prompt_runs(executor):
+    prompt = load_workflow_file(os.path.join(FIXTURES, "ui_workflow.json"), executor.registry)
+    res = executor.execute(prompt, "ui")
+    assert res.success, res.error
+    assert res.outputs["11"]["value"] == [35]
+    out = os.path.join(executor.context.paths.output_dir, res.outputs["6"]["images"][0]["filename"])
+    with open(out, encoding="utf-8") as f:
+        assert f.read() == "tiny-b.safetensors|[]|156680208700286|12|7.5|dpmpp_2m|karras|0.8"
+
+
+def test_widget_list_has_control_widgets(registry):
+    names = widget_names(registry.input_specs("ToySampler"))
+    assert names == [("seed", True), ("control_after_generate", False), ("steps", True), ("cfg", True),
+                     ("sampler_name", True), ("scheduler", True), ("denoise", True)]
+
+
+def test_bypass_drops_a_link_with_no_input_of_the_target_type(registry):
+    # Re-wire the SaveText's STRING input to come from the bypassed ToyPatch (inputs: TOYMODEL only).
+    wf = _load("ui_workflow.json")
+    wf["links"][4] = [5, 2, 0, 6, 0, "STRING"]
+    prompt = ui_to_api(wf, registry)
+    assert prompt["6"]["inputs"] == {"filename_prefix": "toyprefix"}
+
+
+def test_bypass_picks_the_input_of_the_target_type(registry):
+    wf = _load("ui_workflow.json")
+    # ToyPatch bypassed with its STRING-compatible... use the TOYMODEL target: same-index input 0 is chosen.
+    prompt = ui_to_api(wf, registry)
+    assert prompt["5"]["inputs"]["model"] == ["1", 0]
+    # Muting the loader behind the bypassed node drops the link altogether.
+    wf["nodes"][0]["mode"] = 2
+    assert "model" not in ui_to_api(wf, registry)["5"]["inputs"]
+
+
+def test_array_widget_values_are_wrapped(registry):
+    class Multi:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {"items": ("STRING", {})}}
+        RETURN_TYPES = ()
+        FUNCTION = "run"
+        OUTPUT_NODE = True
+
+        def run(self, items):
+            return ()
+
+    registry.register("Multi", Multi)
+    wf = {"nodes": [{"id": 1, "type": "Multi", "mode": 0, "inputs": [], "outputs": [],
+                     "widgets_values": [["a", "b"]]}], "links": [], "version": 0.4}
+    assert ui_to_api(wf, registry)["1"]["inputs"] == {"items": {"__value__": ["a", "b"]}}
+
+
+def test_extra_trailing_widget_values_are_ignored(registry):
+    wf = {"nodes": [{"id": 1, "type": "ToyChoice", "mode": 0, "inputs": [], "outputs": [],
+                     "widgets_values": ["beta", "hi", "image"]}], "links": [], "version": 0.4}
+    assert ui_to_api(wf, registry)["1"]["inputs"] == {"choice": "beta", "text": "hi"}
+
+
+def test_workflow_to_prompt_accepts_both_formats_and_post_bodies(registry):
+    api = _load("api_expected.json")
+    assert workflow_to_prompt(api, registry) is api
+    assert workflow_to_prompt({"prompt": api, "client_id": "x"}, registry) is api
+    assert workflow_to_prompt(_load("ui_workflow.json"), registry) == api
+    with pytest.raises(WorkflowError, match="neither"):
+        workflow_to_prompt({"foo": 1}, registry)
+    with pytest.raises(WorkflowError, match="registry"):
+        workflow_to_prompt(_load("ui_workflow.json"), None)
+
+
+def test_png_with_metadata_loads(tmp_path, registry):
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_text("prompt", json.dumps(_load("api_expected.json")))
+    info.add_text("workflow", json.dumps(_load("ui_workflow.json")))
+    path = str(tmp_path / "x.png")
+    Image.new("RGB", (4, 4)).save(path, pnginfo=info)
+    assert load_workflow_file(path, registry) == _load("api_expected.json")

@@ -82,12 +82,14 @@ class ModelSamplingDiscrete:
 
     def noise_scaling(self, sigma, noise: torch.Tensor, latent_image: torch.Tensor, max_denoise: bool = False) -> torch.Tensor:
         """Starting point: noise * sqrt(1 + sigma^2) at max denoise, else noise * sigma, plus the latent."""
-        sigma = torch.as_tensor(sigma, dtype=noise.dtype, device=noise.device)
+        sigma = torch.as_tensor(sigma, device=noise.device)
         sigma = sigma.reshape(sigma.shape[:1] + (1,) * (noise.ndim - 1)) if sigma.ndim else sigma
         if max_denoise:
-            noise = noise * torch.sqrt(1.0 + sigma ** 2.0)
+            # ComfyUI's factor is the float64 sqrt rounded once to float32 (golden noise.json,
+            # simple scheduler: 14.648813, not the float32-computed 14.648814).
+            noise = noise * torch.sqrt(1.0 + sigma.double() ** 2.0).to(noise.dtype)
         else:
-            noise = noise * sigma
+            noise = noise * sigma.to(noise.dtype)
         return noise + latent_image
 
     def inverse_noise_scaling(self, sigma, latent: torch.Tensor) -> torch.Tensor:

@@ -422,22 +422,31 @@ def _cat_rows(handle, name):
     return handle.modules[name].token_embedding().weight[2368].detach().clone()[None]
 
 
-def test_embedding_rows_replace_tokens(handles, tmp_path, bpe):
+def test_embedding_rows_replace_tokens(tmp_path, bpe):
     """An embedding holding the token-embedding row of "cat" encodes exactly like the word cat."""
     import safetensors.torch
-    base = handles["sdxl"]
-    safetensors.torch.save_file({"clip_l": _cat_rows(base, "clip_l"), "clip_g": _cat_rows(base, "clip_g")},
-                                str(tmp_path / "catxl.safetensors"))
-    torch.save({"string_to_param": {"*": _cat_rows(handles["sd1"], "clip_l")}}, str(tmp_path / "cat1.pt"))
     for kind, name in (("sdxl", "catxl"), ("sd1", "cat1")):
-        h = handles[kind].clone()
-        h.embeddings = EmbeddingLibrary([str(tmp_path)])
-        h.tokenizers = ClipHandle(kind, h.modules, bpe, h.embeddings).tokenizers
+        h = build_clip_handle(kind, text_encoder_parts(_checkpoint(kind), kind),
+                              embedding_dirs=[str(tmp_path)], bpe=bpe)
+        if kind == "sdxl":   # SDXL files hold one tensor per encoder
+            safetensors.torch.save_file({"clip_l": _cat_rows(h, "clip_l"), "clip_g": _cat_rows(h, "clip_g")},
+                                        str(tmp_path / "catxl.safetensors"))
+        else:                # A1111 .pt layout
+            torch.save({"string_to_param": {"*": _cat_rows(h, "clip_l")}}, str(tmp_path / "cat1.pt"))
         with_embedding = h.encode(f"a photo of embedding:{name}")
         plain = h.encode("a photo of cat")
         torch.testing.assert_close(with_embedding[0][0], plain[0][0], atol=1e-6, rtol=0)
         torch.testing.assert_close(with_embedding[0][1]["pooled_output"], plain[0][1]["pooled_output"],
                                    atol=1e-6, rtol=0)
+
+
+def test_embedding_of_wrong_width_is_dropped_and_padded(tmp_path, bpe):
+    torch.save({"string_to_param": {"*": torch.randn(2, 99)}}, str(tmp_path / "wide.pt"))
+    h = build_clip_handle("sd1", text_encoder_parts(_checkpoint("sd1"), "sd1"),
+                          embedding_dirs=[str(tmp_path)], bpe=bpe)
+    out = h.encode("cat embedding:wide")[0][0]
+    assert out.shape == (1, 77, 32)
+    torch.testing.assert_close(out, h.encode("cat")[0][0], atol=1e-6, rtol=0)
 
 
 def test_build_with_embedding_dirs_and_missing_embedding(tmp_path, bpe):
@@ -459,7 +468,7 @@ class _Evil:
 def test_pickle_with_code_is_refused(tmp_path):
     path = tmp_path / "evil.pt"
     with open(path, "wb") as f:
-        pickle.dump({"string_to_param": {"*": _Evil()}}, f)
+        pickle.dump({"string_to_param": {"*": _Evil()}}, f, protocol=2)
     lib = EmbeddingLibrary([str(tmp_path)])
     with pytest.raises(EmbeddingError, match="evil.pt"):
         lib.lookup("evil", 768, "clip_l")
@@ -473,3 +482,24 @@ def test_embedding_path_cannot_escape_folder(tmp_path):
     inner.mkdir()
     torch.save({"string_to_param": {"*": torch.randn(1, 768)}}, str(tmp_path / "outside.pt"))
     assert EmbeddingLibrary([str(inner)]).lookup("../outside", 768, "clip_l") is None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("dtype,tol", [(torch.float16, 2e-2), (torch.bfloat16, 6e-2)])
+def test_gpu_encode_matches_cpu_fp32(bpe, dtype, tol):
+    """On CUDA in fp16/bf16 the SDXL conditioning matches CPU fp32 within ``tol`` (max abs)."""
+    class _Cuda(_FakeDeviceManager):
+        compute_device = torch.device("cuda")
+
+        def text_dtype(self):
+            return dtype
+    parts = lambda: text_encoder_parts(_checkpoint("sdxl"), "sdxl")  # noqa: E731
+    cpu = build_clip_handle("sdxl", parts(), bpe=bpe)
+    gpu = build_clip_handle("sdxl", parts(), device_manager=_Cuda(), bpe=bpe)
+    prompt = "a (red:1.3) car " * 30
+    ref, ref_pooled = cpu.encode(prompt)[0][0], cpu.encode(prompt)[0][1]["pooled_output"]
+    out = gpu.encode(prompt)
+    assert out[0][0].device.type == "cpu" and out[0][0].dtype == torch.float32
+    assert (out[0][0] - ref).abs().max().item() < tol
+    assert (out[0][1]["pooled_output"] - ref_pooled).abs().max().item() < tol

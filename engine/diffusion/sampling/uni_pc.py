@@ -54,7 +54,7 @@ class _UniPC:
             rks.append(rk)
             d1s.append((model_prev[-(i + 1)] - model_prev_0) / rk)
         rks.append(1.)
-        rks = torch.tensor(rks, device=x.device)
+        rks = torch.tensor(rks, device=x.device, dtype=x.dtype)
         hh = -h[0]
         h_phi_1 = torch.expm1(hh)
         h_phi_k = h_phi_1 / hh - 1
@@ -66,19 +66,19 @@ class _UniPC:
             fact *= i + 1
             h_phi_k = h_phi_k / hh - 1 / fact
         R = torch.stack(rows)
-        b = torch.tensor(b, device=x.device)
+        b = torch.tensor(b, device=x.device, dtype=x.dtype)
         d1 = torch.stack(d1s, dim=1) if d1s else None
         nd = x.ndim
         x_t_ = append_dims(sigma_t / sigma_prev_0, nd) * x - append_dims(alpha_t * h_phi_1, nd) * model_prev_0
         if d1 is not None:
-            rhos_p = torch.tensor([0.5], device=x.device) if order == 2 else torch.linalg.solve(R[:-1, :-1], b[:-1])
+            rhos_p = torch.tensor([0.5], device=x.device, dtype=x.dtype) if order == 2 else torch.linalg.solve(R[:-1, :-1], b[:-1])
             pred_res = torch.tensordot(d1, rhos_p, dims=([1], [0]))
         else:
             pred_res = 0
         x_t = x_t_ - append_dims(alpha_t * b_h, nd) * pred_res
         model_t = None
         if use_corrector:
-            rhos_c = torch.tensor([0.5], device=x.device) if order == 1 else torch.linalg.solve(R, b)
+            rhos_c = torch.tensor([0.5], device=x.device, dtype=x.dtype) if order == 1 else torch.linalg.solve(R, b)
             model_t = self.data_prediction(x_t, t)
             corr_res = torch.tensordot(d1, rhos_c[:-1], dims=([1], [0])) if d1 is not None else 0
             x_t = x_t_ - append_dims(alpha_t * b_h, nd) * (corr_res + rhos_c[-1] * (model_t - model_prev_0))

@@ -1,6 +1,8 @@
 """All HTTP routes: each API route is registered as ``path`` and ``/api`` + ``path`` (ComfyUI's aliasing)."""
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from aiohttp import web
@@ -29,8 +31,16 @@ def add_routes(app: web.Application) -> None:
         router.add_route(method, path, handler)
 
 
-def documented_paths() -> set[tuple[str, str]]:
-    """(method, path) pairs the OpenAPI description must cover (without the /api aliases)."""
-    out = {(m, p) for m, p, _ in api_routes() if p not in ("/ws",)}
-    out |= {(m, p) for m, p, _ in routes_static.routes()}
+OPENAPI_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi.yaml")
+
+
+def route_table(app: web.Application) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app serves; {name:regex} shown as {name}; no HEAD."""
+    out = set()
+    for route in app.router.routes():
+        info = route.resource.get_info() if route.resource is not None else {}
+        path = info.get("formatter") or info.get("path")
+        if path is None or route.method in ("HEAD", "*"):
+            continue
+        out.add((route.method, re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)))
     return out

@@ -15,6 +15,7 @@ import struct
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .bodies import bad_request
 from .images import ImageRejected, load_checked, open_checked, paste_mask, preview_bytes
@@ -124,7 +125,7 @@ async def _read_upload(request: web.Request) -> tuple[dict, str, bytes]:
         form = await request.post()
     except web.HTTPException:
         raise
-    except (ValueError, UnicodeDecodeError, AssertionError) as e:
+    except (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError) as e:
         raise bad_request(f"malformed multipart body: {e}") from None
     image = form.get("image")
     if image is None or not hasattr(image, "file"):

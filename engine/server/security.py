@@ -14,6 +14,7 @@ from typing import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                                    f"({limit / (1024 * 1024):g} MB, --max-upload-size)")
         text = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
         return json_error(e.status, text or e.reason)
+    except HttpProcessingError as e:   # malformed input found while a handler parsed the body
+        return json_error(400, f"malformed request: {e.message or e}")
     except Exception as e:  # noqa: BLE001 - converted to a 500 with the message, traceback logged
         log.exception("unhandled error in %s %s", request.method, request.path)
         return json_error(500, f"internal server error: {type(e).__name__}: {e}")

@@ -12,12 +12,12 @@ graph, so depth is limited only by memory.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import inspect
 import logging
 import math
 import threading
 import traceback
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -32,6 +32,7 @@ from .validation import ClassInfoCache, validate_prompt
 
 log = logging.getLogger(__name__)
 
+_EMPTY: dict = {}
 _LISTENER_EVENTS = ("execution_start", "execution_cached", "executing", "progress", "executed",
                     "execution_success", "execution_error", "execution_interrupted")
 
@@ -111,7 +112,9 @@ class _Run:
         self.pending: set[str] = set()
         self.waiting: dict[str, int] = {}
         self.dependents: dict[str, list[str]] = {}
-        self.ready: deque[str] = deque()
+        self.ready: list[tuple[int, int, str]] = []   # heap of (priority, seq, node_id)
+        self.priority: dict[str, int] = {}
+        self._seq = 0
         self.lazy_requested: dict[str, set[str]] = {}
         self.expanded: dict[str, list] = {}       # parent node -> per-call results (links resolved later)
         self.tasks: dict[asyncio.Future, str] = {}
@@ -119,37 +122,44 @@ class _Run:
 
     # -- signatures --------------------------------------------------------
     def ensure_signatures(self, roots: list[str]) -> None:
-        """Compute signatures of ``roots`` and all their ancestors lacking one, in topological order."""
-        nodes, sigs = self.nodes, self.sigs
-        todo: dict[str, None] = {}
-        stack = [r for r in roots if r not in sigs]
-        graph = nx.DiGraph()
-        while stack:
-            nid = stack.pop()
-            if nid in todo:
+        """Compute signatures of ``roots`` and all their ancestors lacking one, parents first.
+
+        An iterative depth-first post-order (no recursion, no per-node graph objects): this
+        runs over every ancestor on every run, cached or not, so it is kept lean.
+        """
+        nodes, sigs, infos = self.nodes, self.sigs, self.infos
+        order: list[str] = []
+        state: dict[str, int] = {}          # 1: on the current path, 2: done
+        for root in roots:
+            if root in sigs or root in state:
                 continue
-            todo[nid] = None
-            node = nodes.get(nid)
-            if node is None:
-                raise KeyError(f"node '{nid}' is linked but not in the prompt")
-            graph.add_node(nid)
-            for v in node.get("inputs", {}).values():
-                if is_link(v):
-                    src = v[0]
-                    if src not in sigs:
-                        graph.add_edge(src, nid)
-                        if src not in todo:
-                            stack.append(src)
-        try:
-            order = list(nx.topological_sort(graph))
-        except nx.NetworkXUnfeasible:
-            cycle = nx.find_cycle(graph)
-            raise CycleError(sorted({u for u, _ in cycle})) from None
+            stack: list[tuple[str, bool]] = [(root, False)]
+            while stack:
+                nid, post = stack.pop()
+                if post:
+                    state[nid] = 2
+                    order.append(nid)
+                    continue
+                st = state.get(nid)
+                if st == 2:
+                    continue
+                if st == 1:
+                    raise CycleError(sorted(n for n, v in state.items() if v == 1)[:50])
+                node = nodes.get(nid)
+                if node is None:
+                    raise KeyError(f"node '{nid}' is linked but not in the prompt")
+                state[nid] = 1
+                stack.append((nid, True))
+                for v in node.get("inputs", _EMPTY).values():
+                    if (type(v) is list or type(v) is tuple) and len(v) == 2 and type(v[0]) is str:
+                        src = v[0]
+                        if src not in sigs and state.get(src) != 2:
+                            stack.append((src, False))
         for nid in order:
             node = nodes[nid]
             class_type = node["class_type"]
-            info = self.infos.info(class_type)
-            inputs = node.get("inputs", {})
+            info = infos.info(class_type)
+            inputs = node.get("inputs", _EMPTY)
             changed = self._is_changed(nid, info, inputs) if info.has_is_changed else None
             uid = nid if info.not_idempotent or "UNIQUE_ID" in info.hidden_kinds else None
             sigs[nid] = signature_for(class_type, inputs, sigs, changed, uid)
@@ -201,12 +211,43 @@ class _Run:
             info = self.infos.info(node["class_type"])
             lazy = info.lazy_inputs
             deps = set()
-            for name, v in node.get("inputs", {}).items():
-                if is_link(v) and name not in lazy and name in info.specs \
-                        and not info.specs[name].raw_link and v[0] not in self.outputs:
+            specs = info.specs
+            for name, v in node.get("inputs", _EMPTY).items():
+                if (type(v) is list or type(v) is tuple) and len(v) == 2 and type(v[0]) is str \
+                        and name not in lazy and name in specs and not specs[name].raw_link \
+                        and v[0] not in self.outputs:
                     deps.add(v[0])
             self._wait_on(nid, deps)
             stack.extend(d for d in deps if d not in self.pending)
+
+    def push_ready(self, nid: str) -> None:
+        self._seq += 1
+        heapq.heappush(self.ready, (self.priority.get(nid, 1 << 40), self._seq, nid))
+
+    def plan_order(self) -> None:
+        """Priorities from a networkx topological order of the pending (pruned) graph.
+
+        Async nodes go first so independent ones overlap; otherwise nodes run in this order
+        as soon as their inputs are ready. Nodes added later (lazy, expansion) go last.
+        """
+        graph = nx.DiGraph()
+        pending = self.pending
+        graph.add_edges_from((d, x) for d, xs in self.dependents.items() if d in pending for x in xs)
+        graph.add_nodes_from(n for n in pending if n not in graph)
+        try:
+            order = nx.topological_sort(graph)
+            prio = {nid: i for i, nid in enumerate(order)}
+        except nx.NetworkXUnfeasible:
+            raise CycleError(sorted(nx.find_cycle(graph)[0])) from None
+        for nid in prio:
+            if self.infos.info(self.nodes[nid]["class_type"]).is_async:
+                prio[nid] = -1
+        self.priority = prio
+        if self.ready:
+            items = [nid for _, _, nid in self.ready]
+            self.ready = []
+            for nid in items:
+                self.push_ready(nid)
 
     def _wait_on(self, nid: str, deps: set[str]) -> None:
         count = 0
@@ -217,13 +258,13 @@ class _Run:
             count += 1
         self.waiting[nid] = count
         if count == 0:
-            self.ready.append(nid)
+            self.push_ready(nid)
 
     def _release(self, nid: str) -> None:
         for d in self.dependents.pop(nid, ()):
             self.waiting[d] -= 1
             if self.waiting[d] == 0:
-                self.ready.append(d)
+                self.push_ready(d)
 
     def finish(self, nid: str, outputs: list[list], ui: dict | None, store: bool = True) -> None:
         self.outputs[nid] = outputs
@@ -288,7 +329,10 @@ def _map_calls(data: dict[str, list], input_is_list: bool) -> list[dict]:
         return [dict(data)]
     if not data:
         return [{}]
-    n = max(len(v) for v in data.values())
+    lens = [len(v) for v in data.values()]
+    if lens.count(1) == len(lens):
+        return [{k: v[0] for k, v in data.items()}]
+    n = max(lens)
     if n == 0 or any(len(v) == 0 for v in data.values()):
         return []
     if n == 1:
@@ -336,6 +380,8 @@ class Executor:
         try:
             run.ensure_signatures(outputs_to_execute)
             run.require(outputs_to_execute, replay=False)
+            if run.pending:
+                run.plan_order()
             # ComfyUI reports every node of the prompt whose output is cached (not only those
             # loaded), and those entries count as used by this run (the classic policy keeps them).
             in_cache = [n for n in run.sigs if n in run.cached or self.cache.get(run.sigs[n]) is not None]
@@ -399,7 +445,7 @@ class Executor:
     def _schedule(self, run: _Run) -> None:
         while run.pending:
             while run.ready:
-                nid = run.ready.popleft()
+                nid = heapq.heappop(run.ready)[2]
                 self._check_interrupt(nid)
                 self._step(run, nid)
             if run.pending and not run.ready:

@@ -1,0 +1,281 @@
+"""Per-node overhead of validation + scheduling + caching, on graphs of trivial nodes.
+
+    python bench/executor_overhead.py [--sizes 100,1000,2000,10000] [--repeat 3] [--no-http]
+
+Two shapes: a chain (const -> add -> add ... -> output) and a wide fan-in (const ->
+N independent adds -> one collector with N inputs -> output). For each size:
+
+* in process: ``Executor.execute`` (validation included) cold (every node runs) and fully
+  cached (an identical prompt again), microseconds per node;
+* end to end through the HTTP API: POST /prompt to a server built with
+  engine.server.app.create_app on 127.0.0.1 (in this process), waiting for its /history
+  entry; "HTTP API" posts without a client_id (no per-node websocket messages),
+  "HTTP+ws" with one, the benchmark reading every executing message as the editor would.
+
+Cold runs change the root constant so every node's signature changes.
+Targets (end to end): <= 50 us/node cold, <= 10 us/node fully cached, flat in N.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from engine.graph.cache import make_cache  # noqa: E402
+from engine.graph.context import NodeContext  # noqa: E402
+from engine.graph.executor import Executor  # noqa: E402
+from engine.graph.paths import FolderPaths  # noqa: E402
+from engine.graph.registry import Registry  # noqa: E402
+from tests.toy_nodes import register_toy_nodes  # noqa: E402
+
+
+class BenchCollect:
+    """Sums up to ``width`` INT inputs named v0..v{width-1} (the wide fan-in's sink)."""
+
+    width = 10000
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"optional": {f"v{i}": ("INT", {"forceInput": True}) for i in range(cls.width)}}
+
+    RETURN_TYPES = ("INT",)
+    FUNCTION = "run"
+    CATEGORY = "bench"
+
+    def run(self, **values):
+        return (sum(values.values()),)
+
+
+def chain(n: int, start: int) -> dict:
+    p = {"0": {"class_type": "ToyConstInt", "inputs": {"value": start}}}
+    for i in range(1, n - 1):
+        p[str(i)] = {"class_type": "ToyAdd", "inputs": {"a": [str(i - 1), 0], "b": 1}}
+    p[str(n - 1)] = {"class_type": "ToyOutput", "inputs": {"value": [str(n - 2), 0]}}
+    return p
+
+
+def fan_in(n: int, start: int) -> dict:
+    width = n - 3
+    p = {"root": {"class_type": "ToyConstInt", "inputs": {"value": start}}}
+    for i in range(width):
+        p[str(i)] = {"class_type": "ToyAdd", "inputs": {"a": ["root", 0], "b": i}}
+    p["sum"] = {"class_type": "BenchCollect", "inputs": {f"v{i}": [str(i), 0] for i in range(width)}}
+    p["out"] = {"class_type": "ToyOutput", "inputs": {"value": ["sum", 0]}}
+    return p
+
+
+SHAPES = {"chain": chain, "fan-in": fan_in}
+
+
+def make_registry() -> Registry:
+    r = Registry()
+    register_toy_nodes(r)
+    r.register("BenchCollect", BenchCollect, module="bench")
+    return r
+
+
+class _Timer:
+    """Wall time and this process's CPU time (all threads: client, server, worker)."""
+
+    def __enter__(self):
+        self.w0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.w0
+        self.cpu = time.process_time() - self.c0
+
+
+def _best(samples: list[_Timer], n: int) -> tuple[float, float]:
+    return min(t.wall for t in samples) / n * 1e6, min(t.cpu for t in samples) / n * 1e6
+
+
+def bench_in_process(sizes: list[int], repeat: int) -> list[tuple]:
+    rows = []
+    tmp = tempfile.mkdtemp(prefix="bench-graph-")
+    for shape, build in SHAPES.items():
+        for n in sizes:
+            BenchCollect.width = n
+            ex = Executor(make_registry(), make_cache("classic"), NodeContext(paths=FolderPaths(tmp)))
+            cold, cached = [], []
+            for r in range(repeat):
+                p = build(n, start=1000 + r)
+                with _Timer() as t:
+                    res = ex.execute(p, f"cold{r}")
+                cold.append(t)
+                assert res.success and len(res.executed) == n, (res.error, len(res.executed))
+                p = build(n, start=1000 + r)
+                with _Timer() as t:
+                    res = ex.execute(p, f"cached{r}")
+                cached.append(t)
+                assert res.success and res.executed == []
+            rows.append(("in-process", shape, n) + _best(cold, n) + _best(cached, n))
+    return rows
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, body: dict) -> dict:
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read())
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return json.loads(r.read())
+
+
+class _Server:
+    """create_app(...) served by aiohttp on 127.0.0.1 in a background thread."""
+
+    def __init__(self, tmp: str) -> None:
+        from aiohttp import web
+
+        from engine.server.app import create_app
+        sys.path.insert(0, ROOT)
+        import main as cli
+        self.port = _free_port()
+        args = cli.build_parser().parse_args(["--port", str(self.port), "--base-directory", tmp,
+                                              "--disable-all-custom-nodes"])
+        paths = FolderPaths(tmp)
+        paths.ensure_dirs()
+        registry = make_registry()
+        executor = Executor(registry, make_cache("classic"), NodeContext(paths=paths, args=args))
+        self.app = create_app(args, registry, executor, paths)
+        self.loop = asyncio.new_event_loop()
+        self._web = web
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self.thread.start()
+        if not ready.wait(60):
+            raise RuntimeError("server did not start within 60 s")
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def _serve(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.runner = self._web.AppRunner(self.app, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = self._web.TCPSite(self.runner, "127.0.0.1", self.port)
+        self.loop.run_until_complete(site.start())
+        ready.set()
+        self.loop.run_forever()
+
+    def run_prompt(self, prompt: dict, with_client: bool, timeout_s: float = 600.0) -> dict:
+        """POST the prompt and wait until it is done, then read its history entry.
+
+        with_client: the prompt carries this socket's client_id, so every node's executing
+        message is sent to (and read by) the benchmark, as the editor would get them.
+        Without: the prompt has no client_id (no per-node messages); the benchmark waits
+        for the broadcast queue status to drop to 0.
+        """
+        import websocket
+        ws = websocket.create_connection(f"ws://127.0.0.1:{self.port}/ws?clientId=bench", timeout=timeout_s)
+        try:
+            body = {"prompt": prompt}
+            if with_client:
+                body["client_id"] = "bench"
+            pid = _post(self.base + "/prompt", body)["prompt_id"]
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                msg = ws.recv()
+                if isinstance(msg, bytes):
+                    continue
+                m = json.loads(msg)
+                d = m.get("data") or {}
+                if with_client and m.get("type") == "executing" and d.get("node") is None \
+                        and d.get("prompt_id") == pid:
+                    break
+                if not with_client and m.get("type") == "status" and "sid" not in d \
+                        and d["status"]["exec_info"]["queue_remaining"] == 0:
+                    h = _get(f"{self.base}/history/{pid}")
+                    if pid in h:
+                        return h[pid]
+            else:
+                raise TimeoutError(f"prompt {pid} did not finish in {timeout_s} s")
+        finally:
+            ws.close()
+        for _ in range(1000):
+            h = _get(f"{self.base}/history/{pid}")
+            if pid in h:
+                return h[pid]
+            time.sleep(0.001)
+        raise TimeoutError(f"prompt {pid} finished but has no history entry")
+
+    def close(self) -> None:
+        async def stop():
+            await self.runner.cleanup()
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def bench_http(sizes: list[int], repeat: int) -> list[tuple]:
+    try:
+        from engine.server.app import create_app  # noqa: F401
+    except ImportError as ex:
+        print(f"HTTP benchmark skipped: engine.server.app.create_app is not available ({ex})")
+        return []
+    rows = []
+    server = _Server(tempfile.mkdtemp(prefix="bench-http-"))
+    try:
+        server.run_prompt(chain(10, 1), True)  # warm-up
+        for (shape, build), with_client in [(sb, wc) for wc in (False, True) for sb in SHAPES.items()]:
+            label = "HTTP+ws" if with_client else "HTTP API"
+            for n in sizes:
+                BenchCollect.width = n
+                cold, cached = [], []
+                for r in range(repeat):
+                    p = build(n, start=5000 + n + r)
+                    with _Timer() as t:
+                        h = server.run_prompt(p, with_client)
+                    cold.append(t)
+                    assert h["status"]["status_str"] == "success", h["status"]
+                    with _Timer() as t:
+                        h = server.run_prompt(p, with_client)
+                    cached.append(t)
+                    assert h["status"]["status_str"] == "success", h["status"]
+                rows.append((label, shape, n) + _best(cold, n) + _best(cached, n))
+    finally:
+        server.close()
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,1000,2000,10000")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the best is reported")
+    ap.add_argument("--no-http", action="store_true", help="skip the end-to-end HTTP measurement")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    sys.setrecursionlimit(1000)  # no part of the engine may need more
+    rows = bench_in_process(sizes, args.repeat)
+    if not args.no_http:
+        rows += bench_http(sizes, args.repeat)
+    print("\nus per node, best of", args.repeat, "(wall = elapsed; cpu = this process's CPU time, all threads,"
+          " which other processes' load does not inflate)")
+    print(f"{'path':<11} {'shape':<7} {'nodes':>6} {'cold wall':>10} {'cold cpu':>9} {'cached wall':>12} "
+          f"{'cached cpu':>11}")
+    for path, shape, n, cw, cc, kw, kc in rows:
+        print(f"{path:<11} {shape:<7} {n:>6} {cw:>10.1f} {cc:>9.1f} {kw:>12.1f} {kc:>11.1f}")
+    print(f"\nmachine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("targets end to end: <= 50 us/node cold, <= 10 us/node fully cached")
+
+
+if __name__ == "__main__":
+    main()

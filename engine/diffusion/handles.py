@@ -94,13 +94,12 @@ class ModelHandle:
         """Raw UNet output (float32, on x's device) for model-space x; patches applied on use."""
         dm = self.device_manager
         dm.load(self)
-        module = self.patcher.apply()
         dev, dtype = dm.compute_device, self.dtype
         xin = x if concat is None else torch.cat([x, concat.to(x.device, x.dtype)], dim=1)
         if control is not None:
             control = {k: [None if c is None else c.to(dev, dtype) for c in v] if v is not None else None
                        for k, v in control.items()}
-        with torch.inference_mode():
+        with self.patcher.use() as module, torch.inference_mode():
             out = module(
                 xin.to(dev, dtype),
                 timestep.to(dev).float(),

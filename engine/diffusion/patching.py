@@ -2,15 +2,15 @@
 
 A loaded module is shared by every handle cloned from the loader's output.  A
 :class:`Patcher` holds its own list of weight patches; when its handle runs, the
-patched weights are computed (in fp32, cast back to the weight dtype) and swapped
-in as *new* tensors; the original tensors are never written to, so restoring
-them is bit-exact by construction.  The module remembers which patcher's weights
-it currently carries, so consecutive calls from the same handle cost nothing and
-any other handle (or a device move) restores the originals first.
+patched weights are computed (in fp32, cast back to the weight dtype), cached in
+the patcher, and swapped in as *new* tensors for the duration of the call; the
+original tensors are never written to, so restoring them is bit-exact by
+construction and outside a call the shared module always holds the originals.
 """
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -41,12 +41,13 @@ class DiffPatch:
 
 
 class _Slot:
-    """State shared by all patchers of one module: who is applied, and the originals."""
+    """State shared by all patchers of one module: the originals currently swapped out."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.owner_sig: tuple | None = None
+        self.owner: "Patcher | None" = None
         self.backup: dict[str, torch.Tensor] = {}
+        self.patchers: "weakref.WeakSet[Patcher]" = weakref.WeakSet()
 
 
 def _slot_of(module: torch.nn.Module) -> _Slot:
@@ -70,24 +71,46 @@ def _set_data(module: torch.nn.Module, key: str, value: torch.Tensor) -> None:
     _get_tensor(module, key).data = value
 
 
+def _same_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """``param.data`` gives a new alias object each time: compare what it points at."""
+    return (a.data_ptr() == b.data_ptr() and a.device == b.device and a.dtype == b.dtype
+            and a.shape == b.shape and a.stride() == b.stride())
+
+
+def _swap_out(module: torch.nn.Module, slot: _Slot) -> None:
+    for key, orig in slot.backup.items():
+        _set_data(module, key, orig)
+    slot.backup = {}
+    slot.owner = None
+
+
 def restore(module: torch.nn.Module) -> None:
-    """Put the original weights back into ``module`` (no-op when nothing is patched)."""
+    """Put the original weights back and drop every patcher's cached patched weights.
+
+    Called before a module changes device or dtype (DeviceManager hook) so patches never travel.
+    """
     slot = _slot_of(module)
     with slot.lock:
-        for key, orig in slot.backup.items():
-            _set_data(module, key, orig)
-        slot.backup = {}
-        slot.owner_sig = None
+        _swap_out(module, slot)
+        for p in list(slot.patchers):
+            p._cache.clear()
 
 
 class Patcher:
-    """Patch list over a shared module; ``clone()`` shares the module, copies the list."""
+    """Patch list over a shared module; ``clone()`` shares the module, copies the list.
+
+    Patched weights are computed once and cached in the patcher (keyed by the identity
+    of the original tensor, so a device move recomputes them); :meth:`use` swaps them in
+    for the duration of a call and swaps the originals back afterwards.
+    """
 
     def __init__(self, module: torch.nn.Module):
         self.module = module
-        # key -> list of (strength, adapter); tuples so clones can share them safely
+        # key -> tuple of (strength, adapter); tuples so clones can share them safely
         self.patches: dict[str, tuple[tuple[float, WeightAdapter], ...]] = {}
         self._weight_keys: frozenset[str] | None = None
+        self._cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        _slot_of(module).patchers.add(self)
 
     def clone(self) -> "Patcher":
         p = Patcher(self.module)
@@ -109,15 +132,14 @@ class Patcher:
                 unmatched.append(key)
                 continue
             self.patches[key] = self.patches.get(key, ()) + ((float(strength), adapter),)
+            self._cache.pop(key, None)
         return unmatched
 
-    def signature(self) -> tuple:
-        # Holds the adapter objects themselves (compared by identity), never their ids.
-        return tuple(sorted(((k, v) for k, v in self.patches.items() if any(s != 0.0 for s, _ in v)),
-                            key=lambda kv: kv[0]))
+    def active_keys(self) -> list[str]:
+        return [k for k, v in self.patches.items() if any(s != 0.0 for s, _ in v)]
 
     def patched_weight(self, key: str, original: torch.Tensor) -> torch.Tensor:
-        """The weight ``key`` with this patcher's patches applied (a new tensor)."""
+        """The weight ``key`` with this patcher's patches applied (a new tensor, fp32 math)."""
         w = original.to(torch.float32, copy=True)
         for strength, adapter in self.patches.get(key, ()):
             if strength != 0.0:
@@ -125,30 +147,49 @@ class Patcher:
         return w.to(original.dtype)
 
     def apply(self) -> torch.nn.Module:
-        """Make the shared module carry this patcher's weights (restoring others' first)."""
+        """Swap this patcher's weights into the shared module (others' are swapped out first).
+
+        Prefer :meth:`use`, which swaps the originals back when the call is done.
+        """
         slot = _slot_of(self.module)
         with slot.lock:
-            sig = self.signature()
-            if slot.owner_sig == sig:
+            if slot.owner is self:
                 return self.module
-            restore(self.module)
-            if sig:
+            _swap_out(self.module, slot)
+            keys = self.active_keys()
+            if keys:
                 backup = {}
                 with torch.no_grad():
-                    for key in self.patches:
+                    for key in keys:
                         orig = _get_tensor(self.module, key).data
+                        cached = self._cache.get(key)
+                        if cached is None or not _same_storage(cached[0], orig):
+                            cached = (orig, self.patched_weight(key, orig))
+                            self._cache[key] = cached
                         backup[key] = orig
-                        _set_data(self.module, key, self.patched_weight(key, orig))
+                        _set_data(self.module, key, cached[1])
                 slot.backup = backup
-            slot.owner_sig = sig
+                slot.owner = self
             return self.module
 
     def unpatch(self) -> None:
-        restore(self.module)
+        """Swap the originals back (keeps the cached patched weights)."""
+        slot = _slot_of(self.module)
+        with slot.lock:
+            _swap_out(self.module, slot)
+
+    def release(self) -> None:
+        """Drop the cached patched weights (they are rebuilt on the next use)."""
+        self._cache.clear()
 
     @contextmanager
-    def use(self, keep: bool = True) -> Iterator[torch.nn.Module]:
-        """Module with this patcher's weights; with keep=False the originals come back on exit."""
+    def use(self, keep: bool = False) -> Iterator[torch.nn.Module]:
+        """The shared module carrying this patcher's weights for the duration of the block.
+
+        The originals are swapped back on exit (keep=True leaves the patched weights in until
+        another patcher or a device move needs the module).  Holding the module's lock, so two
+        handles never run the shared module with each other's weights.
+        """
         slot = _slot_of(self.module)
         with slot.lock:
             module = self.apply()
@@ -156,4 +197,4 @@ class Patcher:
                 yield module
             finally:
                 if not keep:
-                    restore(self.module)
+                    _swap_out(self.module, slot)

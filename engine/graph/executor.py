@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -179,9 +180,9 @@ class _Run:
         except Exception:
             log.warning("node %s (%s): IS_CHANGED raised; treating it as changed", node_id,
                         info.cls.__name__, exc_info=True)
-            return f"always-changed:{id(self)}:{node_id}"
+            return f"always-changed:{uuid.uuid4().hex}"
         if isinstance(value, float) and math.isnan(value):
-            return f"always-changed:{id(self)}:{node_id}"
+            return f"always-changed:{uuid.uuid4().hex}"
         try:
             from .cache import literal_key
             return literal_key(value)

@@ -45,13 +45,41 @@ class _ValidateHook:
         self.wants_types = "input_types" in self.params
 
 
+_MISSING = object()
+
+
+class _Compiled:
+    """Per-class input checks flattened once per validation pass (hot loop for big graphs)."""
+
+    __slots__ = ("items", "hook", "wants_types")
+
+    def __init__(self, info: NodeClassInfo, hook: _ValidateHook | None) -> None:
+        named = set(hook.params) if hook is not None else set()
+        skip_all = hook is not None and hook.has_kwargs
+        self.hook = hook
+        self.wants_types = hook is not None and hook.wants_types
+        self.items = []
+        for name, spec in info.specs.items():
+            if spec.section == "hidden":
+                continue
+            t = spec.type
+            conv = _COERCE.get(t) if isinstance(t, str) else None
+            opts = spec.options
+            lo = opts.get("min") if t in ("INT", "FLOAT") else None
+            hi = opts.get("max") if t in ("INT", "FLOAT") else None
+            choices = spec.combo_options
+            skip = skip_all or name in named
+            self.items.append((name, spec.section == "required", spec, conv, lo, hi, choices, skip))
+
+
 class ClassInfoCache:
-    """Memoises NodeClassInfo per class_type for one validation/execution pass."""
+    """Memoises NodeClassInfo (and compiled checks) per class_type for one validation/execution pass."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._infos: dict[str, NodeClassInfo] = {}
         self._hooks: dict[str, _ValidateHook | None] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
     def info(self, class_type: str) -> NodeClassInfo:
         info = self._infos.get(class_type)
@@ -65,86 +93,83 @@ class ClassInfoCache:
             self._hooks[class_type] = _ValidateHook(info.cls) if info.has_validate else None
         return self._hooks[class_type]
 
+    def compiled(self, class_type: str) -> _Compiled:
+        c = self._compiled.get(class_type)
+        if c is None:
+            c = self._compiled[class_type] = _Compiled(self.info(class_type), self.hook(class_type))
+        return c
+
 
 def _check_node(node_id: str, node: dict, prompt: dict, infos: ClassInfoCache) -> tuple[list[dict], list[str]]:
     """Local checks of one node. Returns (errors, upstream node ids it links to)."""
     class_type = node["class_type"]
-    info = infos.info(class_type)
+    compiled = infos.compiled(class_type)
     inputs = node.get("inputs")
     if inputs is None:
         inputs = node["inputs"] = {}
     if not isinstance(inputs, dict):
         return [_err("invalid_input_type", "Node inputs must be an object", f"inputs: {inputs!r}", "inputs")], []
-    hook = infos.hook(class_type)
-    named = set(hook.params) if hook is not None else set()
-    skip_all = hook is not None and hook.has_kwargs
     errors: list[dict] = []
     upstream: list[str] = []
     received_types: dict[str, Any] = {}
-    for name, spec in info.specs.items():
-        if spec.section == "hidden":
-            continue
-        if name not in inputs:
-            if spec.section == "required":
+    for name, required, spec, conv, lo, hi, choices, skip in compiled.items:
+        val = inputs.get(name, _MISSING)
+        if val is _MISSING:
+            if required:
                 errors.append(_err("required_input_missing", "Required input is missing", name, name))
             continue
-        val = inputs[name]
-        config = spec.config()
-        if isinstance(val, list):
-            if len(val) != 2 or not isinstance(val[0], str) or isinstance(val[1], bool) \
-                    or not isinstance(val[1], (int, float)):
+        tv = type(val)
+        if tv is list:
+            if len(val) != 2 or type(val[0]) is not str or type(val[1]) not in (int, float):
                 errors.append(_err("bad_linked_input",
                                    "Bad linked input, must be a length-2 list of [node_id, slot_index]",
-                                   name, name, input_config=config, received_value=val))
+                                   name, name, input_config=spec.config(), received_value=val))
                 continue
             src_id, slot = val[0], int(val[1])
             src = prompt.get(src_id)
             if src is None:
                 errors.append(_err("bad_linked_input", "Linked node does not exist",
                                    f"{name}: node '{src_id}' is not in the prompt", name,
-                                   input_config=config, received_value=val))
+                                   input_config=spec.config(), received_value=val))
                 continue
-            src_info = infos.info(src["class_type"])
-            if slot < 0 or slot >= len(src_info.return_types):
+            src_types = infos.info(src["class_type"]).return_types
+            if slot < 0 or slot >= len(src_types):
                 errors.append(_err("bad_linked_input", "Linked output index out of range",
                                    f"{name}: node '{src_id}' ({src['class_type']}) has "
-                                   f"{len(src_info.return_types)} outputs, link asks for output {slot}",
-                                   name, input_config=config, received_value=val))
+                                   f"{len(src_types)} outputs, link asks for output {slot}",
+                                   name, input_config=spec.config(), received_value=val))
                 continue
-            received = src_info.return_types[slot]
+            received = src_types[slot]
             received_types[name] = received
-            if not (hook is not None and hook.wants_types) and not types_match(received, spec.type):
+            if received != spec.type and not compiled.wants_types and not types_match(received, spec.type):
                 t = spec.type if isinstance(spec.type, str) else "COMBO"
                 errors.append(_err("return_type_mismatch", "Return type mismatch between linked nodes",
                                    f"{name}, received_type({received}) mismatch input_type({t})", name,
-                                   input_config=config, received_type=received, linked_node=val))
+                                   input_config=spec.config(), received_type=received, linked_node=val))
                 continue
             upstream.append(src_id)
             continue
-        if isinstance(val, dict) and "__value__" in val:
+        if tv is dict and "__value__" in val:
             val = inputs[name] = val["__value__"]
-        conv = _COERCE.get(spec.type) if isinstance(spec.type, str) else None
-        if conv is not None and type(val) is not conv:
+            tv = type(val)
+        if conv is not None and tv is not conv:
             try:
                 val = inputs[name] = conv(val)
             except Exception as ex:
                 errors.append(_err("invalid_input_type", f"Failed to convert an input value to a {spec.type} value",
-                                   f"{name}, {val}, {ex}", name, input_config=config, received_value=val,
+                                   f"{name}, {val}, {ex}", name, input_config=spec.config(), received_value=val,
                                    exception_message=str(ex)))
                 continue
-        if skip_all or name in named:
+        if skip:
             continue
-        opts = spec.options
-        if spec.type in ("INT", "FLOAT"):
-            if "min" in opts and opts["min"] is not None and val < opts["min"]:
-                errors.append(_err("value_smaller_than_min", f"Value {val} smaller than min of {opts['min']}",
-                                   name, name, input_config=config, received_value=val))
-                continue
-            if "max" in opts and opts["max"] is not None and val > opts["max"]:
-                errors.append(_err("value_bigger_than_max", f"Value {val} bigger than max of {opts['max']}",
-                                   name, name, input_config=config, received_value=val))
-                continue
-        choices = spec.combo_options
+        if lo is not None and val < lo:
+            errors.append(_err("value_smaller_than_min", f"Value {val} smaller than min of {lo}",
+                               name, name, input_config=spec.config(), received_value=val))
+            continue
+        if hi is not None and val > hi:
+            errors.append(_err("value_bigger_than_max", f"Value {val} bigger than max of {hi}",
+                               name, name, input_config=spec.config(), received_value=val))
+            continue
         if choices is not None:
             try:
                 ok = val in choices
@@ -154,11 +179,11 @@ def _check_node(node_id: str, node: dict, prompt: dict, infos: ClassInfoCache) -
                 if len(choices) > 20:
                     list_info, cfg = f"(list of length {len(choices)})", None
                 else:
-                    list_info, cfg = str(choices), config
+                    list_info, cfg = str(choices), spec.config()
                 errors.append(_err("value_not_in_list", "Value not in list", f"{name}: '{val}' not in {list_info}",
                                    name, input_config=cfg, received_value=val))
-    if hook is not None and not errors:
-        errors.extend(_run_validate_hook(hook, info, inputs, received_types))
+    if compiled.hook is not None and not errors:
+        errors.extend(_run_validate_hook(compiled.hook, infos.info(class_type), inputs, received_types))
     return errors, upstream
 
 

@@ -401,6 +401,9 @@ class Executor:
             return self._interrupted(run, getattr(ex, "node_id", None))
         except CycleError as ex:
             return self._fail(run, ex.node_ids[0] if ex.node_ids else None, ex, {})
+        except Exception as ex:  # a malformed prompt run without validation, or an engine bug
+            log.exception("prompt %s failed outside any node", prompt_id)
+            return self._fail(run, None, ex, {})
         finally:
             self._cancel_tasks(run)
             self.cache.end_run()

@@ -422,3 +422,18 @@ def test_reset_cache(executor):
     executor.execute(p, "a")
     executor.reset_cache()
     assert len(executor.execute(p, "b").executed) == 3
+
+
+def test_unvalidated_prompt_with_a_dangling_link_reports_an_error(executor, rec):
+    p = {"1": {"class_type": "ToyAdd", "inputs": {"a": ["9", 0], "b": 1}}, "2": _out("1")}
+    res = executor.execute(p, "p1", outputs_to_execute=["2"], listener=rec)
+    assert not res.success and "'9'" in res.error["exception_message"]
+    assert rec.names()[-2:] == ["execution_error", "executing"]
+
+
+def test_cycle_in_unvalidated_prompt_is_reported(executor):
+    p = {"1": {"class_type": "ToyAdd", "inputs": {"a": ["2", 0], "b": 1}},
+         "2": {"class_type": "ToyAdd", "inputs": {"a": ["1", 0], "b": 1}}, "3": _out("2")}
+    res = executor.execute(p, "p1", outputs_to_execute=["3"])
+    assert not res.success and res.error["exception_type"] == "engine.graph.errors.CycleError"
+    assert "1" in res.error["exception_message"] and "2" in res.error["exception_message"]

@@ -182,6 +182,10 @@ class ClipHandle:
         """One encoder: chunks -> ([1, 77·k, D] float32, pooled [1, P] float32)."""
         if not chunks:
             raise ValueError(f"CLIP {role.module_name}: no token chunks to encode")
+        lengths = {len(ch) for ch in chunks}
+        if len(lengths) != 1 or not 2 <= max(lengths) <= enc.spec.max_positions:
+            raise ValueError(f"CLIP {role.module_name}: token chunks must all have the same length of at most "
+                             f"{enc.spec.max_positions}, got lengths {sorted(lengths)}")
         weights = [[float(w) for _, w in ch] for ch in chunks]
         has_weights = any(w != 1.0 for ch in weights for w in ch)
         sequences = [list(ch) for ch in chunks]

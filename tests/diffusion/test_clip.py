@@ -300,6 +300,42 @@ def test_clip_skip_defaults_and_set_last_layer_effect_match_families(bpe, family
         handle.set_last_layer(None)
 
 
+with open(os.path.join(GOLDEN, "tokenizer.json")) as f:
+    TOKENIZER_CASES = json.load(f)["cases"]
+
+
+def test_handle_tokenize_matches_golden_for_every_family(bpe):
+    """SD1 l, SDXL l (= SD1), SDXL g, refiner g and SD2 h (= SDXL g) token lists, through ClipHandle."""
+    def chunks(c):
+        return [[t for t, _ in ch] for ch in c], [[w for _, w in ch] for ch in c]
+
+    def golden(c):
+        return [ch["tokens"] for ch in c], [ch["weights"] for ch in c]
+    handles = {}
+    for kind in KIND_ROLES:
+        h = _meta_handle(kind, bpe)
+        h.embeddings = EmbeddingLibrary([])      # an empty embeddings folder, as the loaders pass
+        handles[kind] = ClipHandle(kind, h.modules, bpe, h.embeddings)
+    for case in TOKENIZER_CASES:
+        sd1, g = golden(case["sd1"]), golden(case["sdxl_g"])
+        assert chunks(handles["sd1"].tokenize(case["prompt"])["l"]) == sd1
+        xl = handles["sdxl"].tokenize(case["prompt"])
+        assert chunks(xl["l"]) == sd1 and chunks(xl["g"]) == g
+        assert chunks(handles["sdxl_refiner"].tokenize(case["prompt"])["g"]) == g
+        assert chunks(handles["sd2"].tokenize(case["prompt"])["h"]) == g
+
+
+def test_bad_token_chunks_are_refused(handles):
+    h = handles["sd1"]
+    toks = h.tokenize("a cat")
+    with pytest.raises(ValueError, match="same length"):
+        h.encode_from_tokens({"l": [toks["l"][0] + [(49407, 1.0)]]})
+    with pytest.raises(ValueError, match="end token"):
+        h.encode_from_tokens({"l": [[(49406, 1.0)] + [(320, 1.0)] * 76]})
+    with pytest.raises(ValueError, match="lack"):
+        h.encode_from_tokens({"g": toks["l"]})
+
+
 def test_clip_skip_changes_output_as_reference(handles):
     """SDXL −1 is the un-normed last layer; a fallback beyond clip_l's depth is the normed last layer."""
     h = handles["sdxl_refiner"]

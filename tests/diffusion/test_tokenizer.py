@@ -160,3 +160,29 @@ def test_make_vocab_is_reproducible_from_shipped_data(tmp_path):
     assert make_vocab.main([DEFAULT_MERGES_PATH, "-o", str(out)]) == 0
     assert out.read_bytes() == shipped
     assert os.path.isfile(os.path.join(ROOT, "engine", "diffusion", "data", "README.md"))
+
+
+def test_chunking_invariants_on_random_prompts(bpe):
+    """Every chunk is start + content + end + pads; content tokens keep their order and weights."""
+    from hypothesis import given, settings, strategies as st
+    words = st.sampled_from(["cat", "(dog:1.3)", "((red))", "house,", "supercalifragilisticexpialidocious",
+                             "a", "\\(x\\)", "8k", "blue sky", "(green (grass:0.5))"])
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(st.lists(words, min_size=0, max_size=120))
+    def check(parts):
+        text = " ".join(parts)
+        tok = PromptTokenizer(bpe, 0)
+        chunks = tok.tokenize_with_weights(text)
+        content = []
+        for ch in chunks:
+            ids = [t for t, _ in ch]
+            assert len(ch) == 77 and ids[0] == START_TOKEN
+            end = ids.index(END_TOKEN)
+            assert all(t == 0 for t in ids[end + 1:])
+            assert all(w == 1.0 for _, w in ch[end:]) and ch[0][1] == 1.0
+            content += ch[1:end]
+        expected = [pair for group in tok.groups(text) for pair in group]
+        assert content == expected
+        assert len(chunks) >= max(1, -(-len(expected) // 75))
+    check()

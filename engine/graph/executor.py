@@ -120,6 +120,7 @@ class _Run:
         self.expanded: dict[str, list] = {}       # parent node -> per-call results (links resolved later)
         self.tasks: dict[asyncio.Future, str] = {}
         self.param_cache: dict[tuple, _Param] = {}
+        self.objects_used: set[tuple] = set()
 
     # -- signatures --------------------------------------------------------
     def ensure_signatures(self, roots: list[str]) -> None:
@@ -351,6 +352,7 @@ class Executor:
         self._interrupt = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._objects: dict[tuple, Any] = {}   # (node_id, class) -> instance, kept for the latest prompt
 
     def interrupt(self) -> None:
         """Stop the current run between nodes and at the node's next check_interrupt()."""
@@ -358,6 +360,14 @@ class Executor:
 
     def reset_cache(self) -> None:
         self.cache.clear()
+        self._objects.clear()
+
+    def _prune_objects(self, run: _Run) -> None:
+        # Keep the instances of the nodes this prompt has (run or not), drop the others.
+        if len(self._objects) > len(run.objects_used):
+            keep = {(nid, self.registry.get(node.get("class_type"))) for nid, node in run.nodes.items()}
+            for key in [k for k in self._objects if k not in keep]:
+                del self._objects[key]
 
     # -- public entry --------------------------------------------------------
     def execute(self, prompt: dict, prompt_id: str, extra_data: dict | None = None,
@@ -407,6 +417,7 @@ class Executor:
         finally:
             self._cancel_tasks(run)
             self.cache.end_run()
+            self._prune_objects(run)
             if ev.executing:
                 ev.executing(prompt_id, None)
         return ExecutionResult(True, outputs=dict(run.ui), executed=run.executed, cached=run.cached)
@@ -480,7 +491,7 @@ class Executor:
         calls = _map_calls(data, info.input_is_list)
         if run.ev.executing:
             run.ev.executing(run.prompt_id, nid)
-        obj = info.cls()
+        obj = self._instance(run, nid, info)
         fn = getattr(obj, info.function)
         scope = NodeScope(self.context, run.prompt_id, nid, class_type, self._progress_hook(run, nid),
                           self._interrupt.is_set)
@@ -504,10 +515,19 @@ class Executor:
         run.executed.append(nid)
         self._handle_results(run, nid, info, results)
 
+    def _instance(self, run: _Run, nid: str, info: NodeClassInfo) -> Any:
+        """The node's object, kept across runs per (node id, class) as ComfyUI does."""
+        key = (nid, info.cls)
+        obj = self._objects.get(key)
+        if obj is None:
+            obj = self._objects[key] = info.cls()
+        run.objects_used.add(key)
+        return obj
+
     def _request_lazy(self, run: _Run, nid: str, info: NodeClassInfo, data: dict) -> bool:
         """Call check_lazy_status; schedule what it asks for. True when the node must wait."""
         node_inputs = run.nodes[nid].get("inputs", {})
-        obj = info.cls()
+        obj = self._instance(run, nid, info)
         asked: list[str] = []
         try:
             scope = NodeScope(self.context, run.prompt_id, nid, info.cls.__name__, None, self._interrupt.is_set)

@@ -437,3 +437,28 @@ def test_cycle_in_unvalidated_prompt_is_reported(executor):
     res = executor.execute(p, "p1", outputs_to_execute=["3"])
     assert not res.success and res.error["exception_type"] == "engine.graph.errors.CycleError"
     assert "1" in res.error["exception_message"] and "2" in res.error["exception_message"]
+
+
+def test_node_instances_persist_across_runs(registry, executor):
+    class Counter:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {"v": ("INT", {"default": 0})}}
+        RETURN_TYPES = ("INT",)
+        FUNCTION = "run"
+
+        def __init__(self):
+            self.calls = 0
+
+        def run(self, v):
+            self.calls += 1
+            return (self.calls,)
+
+    registry.register("Counter", Counter)
+    p = {"1": {"class_type": "Counter", "inputs": {"v": 0}}, "2": _out("1")}
+    assert executor.execute(p, "a").outputs["2"]["value"] == [1]
+    p["1"]["inputs"]["v"] = 1
+    assert executor.execute(p, "b").outputs["2"]["value"] == [2]   # same object, as in ComfyUI
+    executor.execute({"3": {"class_type": "ToyConstInt", "inputs": {"value": 1}}, "4": _out("3")}, "c")
+    p["1"]["inputs"]["v"] = 2
+    assert executor.execute(p, "d").outputs["2"]["value"] == [1]   # node 1 left the prompt: fresh object

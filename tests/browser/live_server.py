@@ -25,11 +25,11 @@ def write_checkpoint(models_dir: str, name: str = "tiny_sd1.safetensors") -> str
     return path
 
 
-def build_registry(paths, register: Callable | None = None, device_manager=None):
+def build_registry(paths, register: Callable | None = None, device_manager=None, args=None):
     from engine.graph.context import NodeContext
     from engine.graph.registry import Registry
 
-    ctx = NodeContext(paths=paths, device=device_manager)
+    ctx = NodeContext(paths=paths, device=device_manager, args=args)
     registry = Registry(ctx)
     if register is None:
         import nodes
@@ -43,9 +43,13 @@ def build_registry(paths, register: Callable | None = None, device_manager=None)
 class LiveServer:
     """Runs engine.server.app.create_app on its own event loop thread."""
 
-    def __init__(self, base_dir: str, register: Callable | None = None, preview_method: str = "auto") -> None:
+    def __init__(self, base_dir: str, register: Callable | None = None, preview_method: str | None = None) -> None:
         self.base_dir = base_dir
         self.register = register
+        if preview_method is None:   # live previews when the latent preview module is there
+            import importlib.util
+
+            preview_method = "auto" if importlib.util.find_spec("engine.diffusion.preview") else "none"
         self.preview_method = preview_method
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -67,10 +71,10 @@ class LiveServer:
             from engine.diffusion.device import DeviceManager
 
             device_manager = DeviceManager(cpu=True)
-        self.registry, self.ctx = build_registry(self.paths, self.register, device_manager)
-        self.executor = Executor(self.registry, make_cache("classic"), self.ctx)
         self.args = SimpleNamespace(listen="127.0.0.1", port=0, preview_method=self.preview_method,
                                     preview_size=64, cpu=True)
+        self.registry, self.ctx = build_registry(self.paths, self.register, device_manager, self.args)
+        self.executor = Executor(self.registry, make_cache("classic"), self.ctx)
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):

@@ -23,6 +23,9 @@ export class App {
     this.runningPromptId = null;
     this.lastCached = [];
     this.executedNodes = [];
+    this.runDone = true;
+    this.lastPromptId = null;
+    this.finishedPrompts = new Set();
     this.frame = 0;
     this.pickMissingCombo = false;
     this.domLayer = root.querySelector("#dom-layer");
@@ -90,6 +93,21 @@ export class App {
     this.canvas.startRendering?.();
   }
 
+  /** Zoom and pan so that every node and group is visible. */
+  fitView() {
+    const title = LiteGraph.NODE_TITLE_HEIGHT;
+    const rects = this.graph._nodes.map((n) => [n.pos[0], n.pos[1] - title, n.size[0], n.size[1] + title])
+      .concat(this.graph._groups.map((g) => [g.pos[0], g.pos[1], g.size[0], g.size[1]]));
+    if (!rects.length) return;
+    const x0 = Math.min(...rects.map((r) => r[0])) - 20;
+    const y0 = Math.min(...rects.map((r) => r[1])) - 20;
+    const x1 = Math.max(...rects.map((r) => r[0] + r[2])) + 20;
+    const y1 = Math.max(...rects.map((r) => r[1] + r[3])) + 20;
+    this.canvas.ds.fitToBounds([x0, y0, x1 - x0, y1 - y0], { zoom: 0.95 });
+    if (this.canvas.ds.scale > 1.25) this.canvas.ds.scale = 1.25;
+    this.canvas.setDirty(true, true);
+  }
+
   hideUndrawnDomWidgets() {
     for (const el of this.domLayer.children) {
       const node = this.graph.getNodeById(Number(el.dataset.node));
@@ -141,6 +159,7 @@ export class App {
     const group = new LGraphGroup("Group");
     this.graph.add(group);
     group.resizeTo(nodes, 10);
+    group.recomputeInsideNodes();
     this.canvas.setDirty(true, true);
     this.graphChanged();
     return group;
@@ -150,11 +169,36 @@ export class App {
     return this.graph.serialize();
   }
 
+  /** A new node of a registered type, added to the graph (at pos, or the view's centre). */
+  addNode(type, pos) {
+    const node = LiteGraph.createNode(type);
+    if (!node) throw new Error(`unknown node type "${type}"`);
+    const c = this.canvas.visible_area;
+    node.pos = pos || [c[0] + c[2] / 2 - node.size[0] / 2, c[1] + c[3] / 2 - node.size[1] / 2];
+    this.graph.add(node);
+    this.graphChanged();
+    return node;
+  }
+
+  /** Where a canvas (graph) point lies on the page, in CSS pixels. */
+  toScreen(pos) {
+    const r = this.canvas.canvas.getBoundingClientRect();
+    const [x, y] = this.canvas.ds.convertOffsetToCanvas(pos);
+    return [r.left + x, r.top + y];
+  }
+
   /** Configure the graph from UI JSON; returns the node types the server does not know. */
   configureGraph(workflow) {
     this.clearDomWidgets();
     this.graph.configure(structuredClone(workflow));
     for (const node of this.graph._nodes) node.onAfterGraphConfigured?.();
+    const ds = workflow.extra && workflow.extra.ds;
+    if (ds && Array.isArray(ds.offset) && ds.scale > 0) {
+      this.canvas.ds.scale = ds.scale;
+      this.canvas.ds.offset = [ds.offset[0], ds.offset[1]];
+    } else {
+      this.fitView();
+    }
     this.canvas.setDirty(true, true);
     return [...new Set(workflow.nodes.filter((n) => !LiteGraph.registered_node_types[n.type]).map((n) => n.type))];
   }
@@ -228,10 +272,14 @@ export class App {
     this.nodeErrors = {};
     this.panels.clearMessages();
     try {
+      this.runDone = false;
       const res = await this.api.queuePrompt(output, workflow);
       this.lastQueued = res;
+      this.lastPromptId = res.prompt_id;
+      if (this.finishedPrompts.has(res.prompt_id)) this.runDone = true;
       if (res.node_errors && Object.keys(res.node_errors).length) this.showNodeErrors(res.node_errors, null);
     } catch (err) {
+      this.runDone = true;
       if (err.body && typeof err.body === "object" && (err.body.error || err.body.node_errors)) {
         this.showNodeErrors(err.body.node_errors || {}, err.body.error);
       } else {
@@ -281,6 +329,8 @@ export class App {
       this.panels.setProgress(0, 1, d.node == null ? "" : this.nodeTitle(d.node));
       if (d.node == null) {
         this.runningPromptId = null;
+        this.finishedPrompts.add(d.prompt_id);
+        if (d.prompt_id === this.lastPromptId) this.runDone = true;
         this.panels.refreshHistory();
         this.panels.refreshQueue();
       }

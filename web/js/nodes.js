@@ -193,11 +193,22 @@ class RerouteNode extends LGraphNode {
     this.collapsable = false;
     this.properties = { showOutputText: false, horizontal: false };
   }
-  onConnectionsChange() {
+  /** The reroute takes the type of what feeds it ("*" while unlinked). */
+  setType(type) {
+    this.outputs[0].type = type || "*";
+    this.outputs[0].name = "";
+  }
+  onConnectInput(index, type) {
+    this.setType(type);
+    return true;
+  }
+  onConnectionsChange(side, slot, connected) {
+    if (side === LiteGraph.INPUT && !connected) this.setType("*");
+  }
+  onAfterGraphConfigured() {
     const link = this.inputs[0].link != null ? this.graph?._links.get(this.inputs[0].link) : null;
-    const type = link ? link.type : "*";
-    this.outputs[0].type = type;
-    this.outputs[0].name = type === "*" ? "" : String(type);
+    const origin = link && this.graph.getNodeById(link.origin_id);
+    this.setType(origin?.outputs?.[link.origin_slot]?.type ?? "*");
   }
   computeSize() { return [75, 26]; }
 }

@@ -113,11 +113,11 @@ export function addTextArea(node, name, value, app, placeholder) {
     options: {},
     get value() { return el.value; },
     set value(v) { el.value = v == null ? "" : String(v); },
-    computeSize(width) { return [width || 200, 90]; },
+    computeLayoutSize() { return { minHeight: 60, maxHeight: 4000, minWidth: 120 }; },
     draw(ctx, n, width, y) {
       widget.y = y;
       widget.drawnFrame = app.frame;
-      const h = (widget.computedHeight || 94) - 4;
+      const h = (widget.computedHeight || 64) - 4;
       const canvas = app.canvas;
       const scale = canvas.ds.scale;
       const [ox, oy] = canvas.ds.offset;

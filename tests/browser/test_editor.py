@@ -1,0 +1,336 @@
+"""The editor in Debian's chromium against the real server, built-in nodes and a tiny checkpoint.
+
+Tests in this module share one server; they run in file order (the empty state is
+checked before the checkpoint exists, later tests reuse the first run's outputs).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+DEFAULT_TYPES = sorted(["CheckpointLoaderSimple", "CLIPTextEncode", "CLIPTextEncode", "EmptyLatentImage",
+                        "KSampler", "VAEDecode", "SaveImage"])
+SMOKE_COMMAND = "python main.py smoke-checkpoint"
+
+
+def node_types(ed) -> list[str]:
+    return sorted(ed.js("app.graph._nodes.map((n) => n.type)"))
+
+
+def small_default(ed, seed: int, control: str = "fixed", steps: int = 2) -> None:
+    """Shrink the default graph's work: 64x64, few steps, a known seed."""
+    ed.set_widget(5, "width", 64)
+    ed.set_widget(5, "height", 64)
+    ed.set_widget(3, "steps", steps)
+    ed.set_widget(3, "seed", seed)
+    ed.set_widget(3, "control_after_generate", control)
+
+
+def test_empty_state_points_to_the_checkpoint_folder(editor, server):
+    folder = os.path.join(server.paths.models_dir, "checkpoints")
+    assert not os.path.isdir(folder) or not os.listdir(folder)
+    ed = editor.open()
+    notice = ed.page.locator("#empty-notice")
+    assert notice.is_visible()
+    text = notice.inner_text()
+    assert "models/checkpoints" in text and SMOKE_COMMAND in text
+    assert "no checkpoints" in ed.widget(4, "ckpt_name")
+    # a checkpoint appears: Refresh picks it up without a reload
+    from tests.browser.live_server import write_checkpoint
+
+    write_checkpoint(server.paths.models_dir)
+    ed.page.click("#refresh-button")
+    ed.page.wait_for_function("document.querySelector('#empty-notice').hidden === true")
+    assert ed.widget(4, "ckpt_name") == "tiny_sd1.safetensors"
+    assert ed.errors == []
+
+
+def test_page_loads_with_default_graph_and_no_console_errors(editor, checkpoint):
+    ed = editor.open()
+    assert node_types(ed) == DEFAULT_TYPES
+    assert ed.js("app.graph._links.size") == 9
+    assert ed.widget(4, "ckpt_name") == "tiny_sd1.safetensors"
+    assert ed.widget(3, "control_after_generate") == "randomize"
+    # the description of a node class is its tooltip; widgets keep their spec tooltips
+    assert ed.js("app.graph.getNodeById(3).widgets.find((w) => w.name === 'seed').tooltip")
+    assert ed.page.locator("#empty-notice").is_hidden()
+    ed.page.wait_for_timeout(300)
+    assert ed.errors == []
+
+
+def test_queue_shows_image_then_seed_change_reruns_only_the_sampler(editor, server, checkpoint, output_dir):
+    ed = editor.open()
+    small_default(ed, seed=1)
+    ed.js("""() => { window.__progress = []; window.__previews = 0;
+        app.api.addEventListener('progress', (e) => window.__progress.push(e.detail));
+        app.api.addEventListener('b_preview', () => { window.__previews += 1; }); }""")
+    ed.page.locator("#graph-canvas").focus()
+    ed.queue_and_wait(lambda: ed.page.keyboard.press("Control+Enter"))
+    assert ed.errors == []
+    assert ed.js("document.querySelectorAll('#messages .message.error').length") == 0, \
+        ed.js("document.querySelector('#messages').innerText")
+    imgs = ed.js("app.graph.getNodeById(9).imgs.map((i) => i.src)")
+    assert len(imgs) == 1 and "/api/view?" in imgs[0] and "type=output" in imgs[0]
+    ed.page.wait_for_function("app.graph.getNodeById(9).imgs[0].naturalWidth === 64")
+    progress = ed.js("window.__progress")
+    assert [p["value"] for p in progress if p["node"] == "3"][-1] == 2
+    assert all(p["max"] == 2 for p in progress if p["node"] == "3")
+    if server.args.preview_method != "none":
+        assert ed.js("window.__previews") >= 1, "no live preview frame reached the page"
+    assert sorted(ed.js("app.executedNodes")) == ["3", "4", "5", "6", "7", "8", "9"]
+    # the gallery shows the same file
+    ed.page.click("#side-tabs button[data-tab=history]")
+    ed.page.wait_for_selector("#gallery img")
+    assert ed.page.locator("#gallery img").first.get_attribute("alt") == imgs[0].split("filename=")[1].split("&")[0]
+    ed.page.screenshot(path=os.path.join(output_dir, "editor_after_run.png"))
+
+    # seed changes (and control "increment" runs after the queue): only KSampler and later nodes run
+    ed.set_widget(3, "seed", 5)
+    ed.set_widget(3, "control_after_generate", "increment")
+    ed.queue_and_wait(lambda: ed.page.click("#queue-button"))
+    assert sorted(ed.js("app.lastCached")) == ["4", "5", "6", "7"]
+    assert sorted(ed.js("app.executedNodes")) == ["3", "8", "9"]
+    assert ed.widget(3, "seed") == 6
+    hist = ed.js("async () => (await fetch('/api/history/' + app.lastPromptId)).json()")
+    entry = next(iter(hist.values()))
+    assert entry["prompt"][2]["3"]["inputs"]["seed"] == 5
+    assert entry["prompt"][3]["extra_pnginfo"]["workflow"]["nodes"]
+    assert ed.errors == []
+
+
+def test_dropping_a_saved_png_restores_its_graph(editor, checkpoint):
+    ed = editor.open()
+    hist = ed.js("async () => (await fetch('/api/history')).json()")
+    assert hist, "needs the run of the previous test"
+    entry = list(hist.values())[-1]
+    image = next(iter(entry["outputs"].values()))["images"][0]
+    saved_workflow = entry["prompt"][3]["extra_pnginfo"]["workflow"]
+    ed.js("app.clearGraph()")
+    assert ed.js("app.graph._nodes.length") == 0
+    ed.js("""async (image) => {
+        const q = new URLSearchParams({filename: image.filename, subfolder: image.subfolder, type: image.type});
+        const blob = await (await fetch('/api/view?' + q)).blob();
+        const dt = new DataTransfer();
+        dt.items.add(new File([blob], image.filename, {type: 'image/png'}));
+        const target = document.querySelector('#canvas-wrap');
+        target.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""", image)
+    ed.page.wait_for_function("app.graph._nodes.length === 7")
+    restored = ed.js("app.serialize()")
+    assert sorted((n["id"], n["type"]) for n in restored["nodes"]) == sorted(
+        (n["id"], n["type"]) for n in saved_workflow["nodes"])
+    by_id = {n["id"]: n for n in saved_workflow["nodes"]}
+    for n in restored["nodes"]:
+        assert n.get("widgets_values", []) == by_id[n["id"]].get("widgets_values", []), n["type"]
+    # the same API prompt as the one that made the picture
+    assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
+        {k: v["inputs"] for k, v in entry["prompt"][2].items()}
+    assert ed.errors == []
+
+
+def test_validation_errors_mark_the_offending_node(editor, checkpoint, output_dir):
+    ed = editor.open()
+    small_default(ed, seed=3)
+    ed.set_widget(3, "steps", 0)     # below min 1 -> rejected by the server's validation
+    ed.page.click("#queue-button")
+    ed.page.wait_for_selector("#messages .validation li[data-node-id='3']")
+    assert list(ed.js("app.nodeErrors")) == ["3"]
+    item = ed.page.locator("#messages .validation li[data-node-id='3']").inner_text()
+    assert "KSampler #3" in item and "steps" in item and "smaller than min" in item
+    assert ed.page.locator("#panel-messages").is_visible()
+    ed.page.screenshot(path=os.path.join(output_dir, "editor_validation_error.png"))
+
+    # a missing link: VAE Decode without its vae input
+    ed.set_widget(3, "steps", 2)
+    ed.js("app.graph.getNodeById(8).disconnectInput(1)")
+    ed.page.click("#queue-button")
+    ed.page.wait_for_selector("#messages .validation li[data-node-id='8']")
+    assert list(ed.js("app.nodeErrors")) == ["8"]
+    item = ed.page.locator("#messages .validation li[data-node-id='8']").inner_text()
+    assert "Required input is missing" in item and "vae" in item
+    assert [e for e in ed.errors if "400" not in e] == []
+
+
+def test_editing_links_modes_undo_copy_group(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    # typed sockets: CLIP cannot go into a LATENT input; a matching type can
+    assert ed.js("app.graph.getNodeById(4).connect(1, app.graph.getNodeById(3), 3)") is None
+    assert ed.js("app.graph.getNodeById(3).inputs[3].link") is not None
+    assert ed.js("app.graph.getNodeById(5).connect(0, app.graph.getNodeById(3), 0)") is None
+    # a Reroute ("*") takes any type
+    ed.js("window.__r = app.addNode('Reroute', [700, 700])")
+    assert ed.js("app.graph.getNodeById(4).connect(2, window.__r, 0) !== null")
+    assert ed.js("window.__r.outputs[0].type") == "VAE"
+    ed.js("app.graph.remove(window.__r)")
+
+    def select(*ids):
+        ed.js("(ids) => { app.canvas.deselectAll(); for (const id of ids) app.canvas.select(app.graph.getNodeById(id)); }",
+              list(ids))
+
+    page.locator("#graph-canvas").focus()
+    select(7)
+    page.keyboard.press("Control+m")
+    assert ed.js("app.graph.getNodeById(7).mode") == 2
+    page.keyboard.press("Control+b")
+    assert ed.js("app.graph.getNodeById(7).mode") == 4
+    page.keyboard.press("Control+b")
+    assert ed.js("app.graph.getNodeById(7).mode") == 0
+
+    # delete, undo, redo
+    ed.js("app.graphChanged()")
+    select(5)
+    page.keyboard.press("Delete")
+    page.wait_for_function("app.graph._nodes.length === 6")
+    ed.js("app.graphChanged()")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("app.graph._nodes.length === 7")
+    assert ed.js("app.graph.getNodeById(3).inputs[3].link") is not None
+    page.keyboard.press("Control+y")
+    page.wait_for_function("app.graph._nodes.length === 6")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("app.graph._nodes.length === 7")
+
+    # copy / paste keeps widget values
+    select(6)
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    page.wait_for_function("app.graph._nodes.length === 8")
+    texts = ed.js("app.graph._nodes.filter((n) => n.type === 'CLIPTextEncode').map((n) => n.widgets[0].value)")
+    assert len(texts) == 3 and texts.count(ed.widget(6, "text")) == 2
+
+    # group the two prompts; multi-select and move both
+    select(6, 7)
+    page.keyboard.press("Control+g")
+    assert ed.js("app.graph._groups.length") == 1
+    bounds = ed.js("Array.from(app.graph._groups[0]._bounding)")
+    for nid in (6, 7):
+        x, y = ed.js(f"Array.from(app.graph.getNodeById({nid}).pos)")
+        assert bounds[0] <= x <= bounds[0] + bounds[2] and bounds[1] <= y <= bounds[1] + bounds[3]
+    before = ed.js("[6, 7].map((id) => Array.from(app.graph.getNodeById(id).pos))")
+    ed.js("app.canvas.deselectAll(); app.graph._groups[0].move(40, 25)")
+    after = ed.js("[6, 7].map((id) => Array.from(app.graph.getNodeById(id).pos))")
+    assert [[a[0] - b[0], a[1] - b[1]] for a, b in zip(after, before)] == [[40, 25], [40, 25]]
+    # drag one of two selected nodes by its title with the mouse: both move by the same amount
+    select(3, 8)
+    before = ed.js("[3, 8].map((id) => Array.from(app.graph.getNodeById(id).pos))")
+    sx, sy = ed.js("(() => { const n = app.graph.getNodeById(3); return app.toScreen([n.pos[0] + 60, n.pos[1] - 12]); })()")
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move(sx + 30, sy + 20, steps=5)
+    page.mouse.move(sx + 60, sy + 40, steps=5)
+    page.mouse.up()
+    after = ed.js("[3, 8].map((id) => Array.from(app.graph.getNodeById(id).pos))")
+    d3 = (after[0][0] - before[0][0], after[0][1] - before[0][1])
+    d8 = (after[1][0] - before[1][0], after[1][1] - before[1][1])
+    assert d3 == pytest.approx(d8, abs=0.01) and d3[0] > 10 and d3[1] > 5
+    assert ed.errors == []
+
+
+def test_search_box_and_category_menu_add_nodes(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    ed.js("app.clearGraph()")
+    box = page.locator("#graph-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(60)   # litegraph wants two downs a few ms apart, as a person's double-click
+    page.mouse.click(x, y)
+    page.wait_for_selector(".litesearchbox input")
+    page.keyboard.type("KSampler")
+    page.wait_for_selector(".litesearchbox .lite-search-item")
+    page.keyboard.press("Enter")
+    page.wait_for_function("app.graph._nodes.length === 1")
+    assert ed.js("app.graph._nodes[0].type") == "KSampler"
+    # right-click menu: Add Node > loaders > Load Checkpoint
+    page.mouse.click(x + 300, y + 150, button="right")
+    page.click(".litecontextmenu .litemenu-entry:has-text('Add Node')")
+    page.click(".litecontextmenu .litemenu-entry:text-is('loaders')")
+    page.click(".litecontextmenu .litemenu-entry:text-is('Load Checkpoint')")
+    page.wait_for_function("app.graph._nodes.length === 2")
+    assert sorted(node_types(ed)) == ["CheckpointLoaderSimple", "KSampler"]
+    assert ed.errors == []
+
+
+def test_widget_input_primitive_and_back(editor, checkpoint):
+    ed = editor.open()
+    ed.set_widget(3, "seed", 11)
+    ed.js("""() => {
+        const p = app.addNode('PrimitiveNode', [500, 0]); window.__p = p;
+        const ks = app.graph.getNodeById(3);
+        p.connect(0, ks, ks.inputs.findIndex((i) => i.widget && i.widget.name === 'seed'));
+        p.widgets[0].value = 777; }""")
+    assert ed.js("window.__p.outputs[0].type") == "INT"
+    assert ed.js("app.graphToPrompt().output['3'].inputs.seed") == 777
+    assert ed.js("app.graph.getNodeById(3).getSlotFromWidget(app.graph.getNodeById(3).widgets[0]).link") is not None
+    # back to a widget: unlink, the widget drives the value again
+    ed.js("""() => { const ks = app.graph.getNodeById(3);
+        ks.disconnectInput(ks.inputs.findIndex((i) => i.widget && i.widget.name === 'seed'));
+        ks.widgets[0].value = 12; }""")
+    assert ed.js("app.graphToPrompt().output['3'].inputs.seed") == 12
+    assert ed.errors == []
+
+
+def test_autosave_restores_after_reload(editor, checkpoint):
+    ed = editor.open()
+    ed.set_widget(6, "text", "a red cube, autosaved")
+    ed.js("app.graph.getNodeById(7).mode = 2; app.graphChanged()")
+    ed.page.reload()
+    ed.page.wait_for_function("window.app && window.app.ready === true")
+    assert ed.widget(6, "text") == "a red cube, autosaved"
+    assert ed.js("app.graph.getNodeById(7).mode") == 2
+    assert "7" not in ed.js("app.graphToPrompt().output")
+    assert ed.errors == []
+
+
+def test_save_export_and_load_files(editor, checkpoint, tmp_path):
+    ed = editor.open()
+    page = ed.page
+    page.on("dialog", lambda d: d.accept("mine.json"))
+    with page.expect_download() as dl:
+        page.click("#save-button")
+    saved = json.loads(open(dl.value.path(), encoding="utf-8").read())
+    assert saved["version"] == 0.4 and len(saved["nodes"]) == 7 and len(saved["links"]) == 9
+    with page.expect_download() as dl:
+        page.click("#export-api-button")
+    api = json.loads(open(dl.value.path(), encoding="utf-8").read())
+    assert api["3"]["class_type"] == "KSampler" and api["3"]["inputs"]["model"] == ["4", 0]
+    assert "control_after_generate" not in api["3"]["inputs"]
+    # a version 1 file loads through the Load button
+    fixture = os.path.join(ROOT, "tests", "fixtures", "ui_workflows", "txt2img_v1.json")
+    page.set_input_files("#file-input", fixture)
+    page.wait_for_function("app.graph.getNodeById(3) && app.graph.getNodeById(3).widgets[4].value === 'euler_ancestral'")
+    assert ed.widget(9, "filename_prefix") == "v1/txt2img"
+    # an API-format file loads too (nodes laid out from the prompt)
+    p = tmp_path / "api.json"
+    p.write_text(json.dumps(api))
+    page.set_input_files("#file-input", str(p))
+    page.wait_for_function("app.graph._nodes.length === 7 && app.graph.getNodeById(9).widgets[0].value === 'ComfyUI'")
+    assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
+        {k: v["inputs"] for k, v in api.items()}
+    assert ed.errors == []
+
+
+def test_queue_panel_delete_and_interrupt(editor, checkpoint):
+    ed = editor.open()
+    small_default(ed, seed=100, steps=40)
+    ed.js("app.queuePrompt()")
+    ed.page.wait_for_function("app.runningNodeId === '3'", timeout=60_000)
+    ed.set_widget(3, "seed", 101)
+    ed.js("app.queuePrompt()")
+    ed.page.click("#side-tabs button[data-tab=queue]")
+    pending = ed.page.locator("#queue-list li.pending")
+    pending.first.wait_for()
+    pending.first.locator("button").click()
+    ed.page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 0")
+    ed.page.click("#interrupt-button")
+    ed.page.wait_for_function("[...document.querySelectorAll('#messages .message')].some((m) => m.innerText.includes('Interrupted'))",
+                              timeout=60_000)
+    ed.page.wait_for_function("document.querySelectorAll('#queue-list li.running').length === 0", timeout=60_000)
+    assert ed.errors == []

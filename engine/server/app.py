@@ -1,16 +1,20 @@
 """The aiohttp application factory and the blocking entry point used by main.py."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import ssl
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator
 
 from aiohttp import web
 
-from .queue import PromptQueue, PromptStore
+from .admission import Admission
+from .queue import Checkpointer, PromptQueue, PromptStore
 from .routes import add_routes
+from .routes_prompt import make_validator
 from .security import MAX_UPLOAD_BYTES_KEY, build_middlewares
 from .state import STATE, ServerConfig, ServerState
 from .worker import Worker
@@ -40,11 +44,17 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     st.worker = Worker(st.queue, st.executor, st.hub, st.device_manager, st.config.preview_size)
     st.hub.remaining = st.queue.remaining
     st.hub.on_connect = st.worker.reconnect_messages
+    checkpointer = Checkpointer(st.store)
+    st.admission = Admission(st.queue, make_validator(st.registry))
+    st.admission.start(asyncio.get_running_loop())
     st.worker.start()
+    checkpointer.start()
     try:
         yield
     finally:
+        await asyncio.get_running_loop().run_in_executor(None, st.admission.stop)
         await asyncio.get_running_loop().run_in_executor(None, st.worker.stop)
+        checkpointer.stop()
         st.db_pool.shutdown(wait=True)
         st.io_pool.shutdown(wait=True)
         st.store.close()
@@ -91,5 +101,11 @@ def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manag
     def announce(text: str) -> None:
         print(f"Serving on {scheme}://{shown}:{config.port}", flush=True)
 
+    # Everything imported so far (torch, transformers, nodes) lives as long as the process: keep it out
+    # of the cyclic GC's full collections, which otherwise stall the event loop for 100+ ms under load.
+    gc.freeze()
+    # The executor thread may run GIL-heavy Python; a shorter switch interval bounds how long the
+    # event loop waits for the GIL (default 5 ms, paid several times per request).
+    sys.setswitchinterval(0.001)
     web.run_app(app, host=config.listen, port=config.port, ssl_context=ctx, access_log=None,
                 print=announce, shutdown_timeout=5)

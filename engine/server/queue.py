@@ -17,12 +17,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
+
+log = logging.getLogger(__name__)
 
 MAX_HISTORY_DEFAULT = 10000
 MAX_ATTEMPTS = 2   # a prompt that was running at two crashes is recorded as failed
@@ -80,20 +83,48 @@ class PromptStore:
         # WAL + synchronous=NORMAL: a commit survives the process being killed (not a power cut).
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints (which fsync) run on their own connection and thread, never inside a
+        # request's commit: see checkpoint().
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
         self._conn.executescript(_SCHEMA)
+        self._ckpt_conn: sqlite3.Connection | None = None
+        self._ckpt_lock = threading.Lock()
 
     def close(self) -> None:
+        self.checkpoint()
+        with self._ckpt_lock:
+            if self._ckpt_conn is not None:
+                self._ckpt_conn.close()
+                self._ckpt_conn = None
         with self._lock:
             self._conn.close()
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (PASSIVE: writers on the main connection are not blocked)."""
+        with self._ckpt_lock:
+            if self._ckpt_conn is None:
+                self._ckpt_conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)
+            self._ckpt_conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     # -- queue ---------------------------------------------------------------
     def add(self, item: QueueItem) -> None:
+        self.add_many([item])
+
+    def add_many(self, items: list[QueueItem]) -> None:
+        """Insert prompts in one transaction (one commit for a whole batch of POSTs)."""
+        now = time.time()
+        rows = [(i.prompt_id, i.number, json.dumps(i.prompt), json.dumps(i.extra_data), json.dumps(i.outputs),
+                 i.attempts, now) for i in items]
         with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO queue(prompt_id, number, prompt, extra_data, outputs, state, attempts,"
-                " created_at) VALUES (?,?,?,?,?,'pending',?,?)",
-                (item.prompt_id, item.number, json.dumps(item.prompt), json.dumps(item.extra_data),
-                 json.dumps(item.outputs), item.attempts, time.time()))
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO queue(prompt_id, number, prompt, extra_data, outputs, state, attempts,"
+                    " created_at) VALUES (?,?,?,?,?,'pending',?,?)", rows)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def set_state(self, prompt_id: str, state: str, attempts: int) -> None:
         with self._lock:
@@ -175,6 +206,30 @@ class PromptStore:
             self._conn.execute("DELETE FROM history")
 
 
+class Checkpointer:
+    """Background thread that checkpoints the store's WAL every ``interval`` seconds."""
+
+    def __init__(self, store: PromptStore, interval: float = 1.0) -> None:
+        self.store = store
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="queue-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.store.checkpoint()
+            except sqlite3.Error:
+                log.exception("WAL checkpoint of %s failed; retrying later", self.store.db_path)
+
+
 def restart_error_entry(item: QueueItem) -> dict:
     """History entry for a prompt that was running at too many crashes to be retried."""
     message = (f"The server stopped while this prompt was running ({item.attempts} attempts); "
@@ -236,14 +291,35 @@ class PromptQueue:
 
     def put(self, item: QueueItem) -> None:
         """Persist then enqueue (blocking: call from a thread, not the event loop)."""
+        error = self.put_many([item])[0]
+        if error is not None:
+            raise ValueError(error)
+
+    def put_many(self, items: list[QueueItem]) -> list[str | None]:
+        """Persist a batch in one commit, then enqueue it; per item None or why it was refused.
+
+        Call from one thread at a time (the admission thread), so the duplicate check holds.
+        """
+        errors: list[str | None] = []
+        accepted: list[QueueItem] = []
+        seen: set[str] = set()
         with self._cond:
-            if item.prompt_id in self._items or item.prompt_id in self._running:
-                raise ValueError(f"prompt_id {item.prompt_id!r} is already queued")
-        self.store.add(item)
-        with self._cond:
-            self._push(item)
-            self._cond.notify()
-        self._notify()
+            for item in items:
+                pid = item.prompt_id
+                if pid in self._items or pid in self._running or pid in seen:
+                    errors.append(f"prompt_id {pid!r} is already queued")
+                else:
+                    errors.append(None)
+                    accepted.append(item)
+                    seen.add(pid)
+        if accepted:
+            self.store.add_many(accepted)
+            with self._cond:
+                for item in accepted:
+                    self._push(item)
+                self._cond.notify()
+            self._notify()
+        return errors
 
     def get(self, timeout: float | None = None) -> QueueItem | None:
         """Take the highest-priority prompt and mark it running; None on timeout."""

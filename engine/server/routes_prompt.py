@@ -10,9 +10,10 @@ from aiohttp import web
 
 from engine.graph.validation import validate_prompt
 
+from .admission import PromptRequest
 from .bodies import bad_request, opt_bool, opt_str_list, query_int, read_json_object
 from .jobs import JOB_STATUSES, job_from_history, job_from_queue, sort_jobs
-from .queue import QueueItem, now_ms
+from .queue import now_ms
 from .state import ServerState, state_of
 
 log = logging.getLogger(__name__)
@@ -47,25 +48,11 @@ def _check_prompt_shape(prompt: Any) -> web.Response | None:
     return None
 
 
-def _validate_and_queue(st: ServerState, prompt: dict, targets: list[str] | None, number: float,
-                        prompt_id: str, extra_data: dict, sensitive: dict) -> tuple[bool, dict]:
-    """Runs in a worker thread: validation (may list model files) and the durable put."""
-    try:
-        ok, error, outputs, node_errors = validate_prompt(prompt, st.registry, targets)
-    except Exception as e:  # noqa: BLE001 - a validator crash is reported to the client and logged
-        log.exception("validate_prompt raised for prompt %s", prompt_id)
-        return False, {"error": {"type": "invalid_prompt", "message": f"Validation failed: {type(e).__name__}: {e}",
-                                 "details": str(e), "extra_info": {}}, "node_errors": {}}
-    if not ok:
-        return False, {"error": error, "node_errors": node_errors}
-    item = QueueItem(number=number, prompt_id=prompt_id, prompt=prompt, extra_data=extra_data,
-                     outputs=list(outputs), sensitive=sensitive)
-    try:
-        st.queue.put(item)
-    except ValueError as e:
-        return False, {"error": {"type": "invalid_prompt", "message": str(e), "details": str(e),
-                                 "extra_info": {}}, "node_errors": {}}
-    return True, {"prompt_id": prompt_id, "number": number, "node_errors": node_errors}
+def make_validator(registry: Any):
+    """validate(PromptRequest) for the admission thread."""
+    def validate(req: PromptRequest) -> tuple[bool, dict | None, list[str], dict]:
+        return validate_prompt(req.prompt, registry, req.targets)
+    return validate
 
 
 async def post_prompt(request: web.Request) -> web.Response:
@@ -105,7 +92,7 @@ async def post_prompt(request: web.Request) -> web.Response:
     if client_id is not None:
         extra["client_id"] = client_id
     extra["create_time"] = now_ms()
-    ok, result = await st.in_io(_validate_and_queue, st, prompt, targets, number, prompt_id, extra, sensitive)
+    ok, result = await st.admission.submit(PromptRequest(prompt, targets, number, prompt_id, extra, sensitive))
     return web.json_response(result, status=200 if ok else 400)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 
+from .admission import Admission
 from .queue import PromptQueue, PromptStore
 from .worker import Worker
 from .ws import Hub
@@ -70,6 +71,7 @@ class ServerState:
     store: PromptStore | None = None
     queue: PromptQueue | None = None
     worker: Worker | None = None
+    admission: Admission | None = None
     db_pool: ThreadPoolExecutor | None = None     # one thread: queue/history writes in order
     io_pool: ThreadPoolExecutor | None = None     # file work, validation, object_info
 

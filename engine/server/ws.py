@@ -69,6 +69,8 @@ class Hub:
 
     def publish(self, event: str, data: dict, sid: str | None = None) -> None:
         """Send ``{"type": event, "data": data}`` to client ``sid`` (None: every client)."""
+        if not self.clients or (sid is not None and sid not in self.clients):
+            return   # nobody to tell: skip the serialisation and the loop wake-up
         text = json.dumps({"type": event, "data": data})
         self._call(self._dispatch, text, sid, False)
 
@@ -77,6 +79,8 @@ class Hub:
 
     def publish_preview(self, frame_plain: bytes, frame_meta: bytes, sid: str | None) -> None:
         """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1."""
+        if not self.clients:
+            return
         self._call(self._dispatch_preview, frame_plain, frame_meta, sid)
 
     # -- loop side ------------------------------------------------------------

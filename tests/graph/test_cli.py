@@ -67,6 +67,7 @@ def cli_runs(tmp_path_factory):
         "bad": common[:3] + [str(tmp / "bad.json")] + common[3:],
         "disabled": common[:3] + [os.path.join(FIXTURES, "ui_workflow.json"), "--disable-all-custom-nodes"]
         + common[3:],
+        "smoke": [sys.executable, os.path.join(REPO, "main.py"), "smoke-checkpoint", "--base-directory", str(tmp)],
     }
     procs = {k: subprocess.Popen(c + ["--output-directory", str(tmp / f"out_{k}")], cwd=str(tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for k, c in cmds.items()}
@@ -102,3 +103,24 @@ def test_disable_all_custom_nodes(cli_runs):
     rc, stdout, stderr = out["disabled"]
     assert rc != 0
     assert "custom nodes disabled" in stderr and "does not exist" in stderr and "zz_broken" not in stderr
+
+
+def test_smoke_checkpoint_writes_a_tiny_model(cli_runs):
+    tmp, out = cli_runs
+    rc, stdout, stderr = out["smoke"]
+    assert rc == 0, stderr
+    path = stdout.strip().splitlines()[-1]
+    assert path == str(tmp / "models" / "checkpoints" / "smoke-test-tiny.safetensors")
+    with open(path, "rb") as f:
+        header_len = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(header_len))
+    assert any(k.startswith("model.diffusion_model.") for k in header)
+
+
+def test_engine_graph_imports_no_torch_nodes_or_server():
+    code = ("import sys; import engine.graph.executor, engine.graph.workflow, engine.graph.plugins, "
+            "engine.graph.paths, engine.graph.cache, engine.graph.context, engine.graph.registry; "
+            "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('nodes', 'engine.diffusion', "
+            "'engine.server'))]; print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -2,7 +2,9 @@
 
 Auth (``--auth-token TOKEN``): every HTTP request must carry ``Authorization:
 Bearer TOKEN`` (or ``X-Auth-Token: TOKEN``); the websocket may instead pass
-``?token=TOKEN`` in its URL, since browsers cannot set headers on a websocket.
+``?token=TOKEN`` in its URL, since browsers cannot set headers on a websocket; a
+browser opens ``/?token=TOKEN`` once and then authenticates with a SameSite=Strict
+cookie.
 """
 from __future__ import annotations
 
@@ -73,25 +75,38 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 MAX_UPLOAD_BYTES_KEY = web.AppKey("max_upload_bytes", int)
 
 
+AUTH_COOKIE = "engine_auth"
+
+
 def auth_middleware(token: str) -> Callable:
+    """Require the token on every request (OPTIONS preflights excepted).
+
+    Accepted: ``Authorization: Bearer <token>``, ``X-Auth-Token: <token>``, the ``engine_auth``
+    cookie, and ``?token=<token>`` on the websocket and on a page load (a browser opening
+    ``/?token=...``), which then sets the cookie (HttpOnly, SameSite=Strict) for the editor.
+    """
     expected = token.encode()
+
+    def matches(value: str) -> bool:
+        return bool(value) and hmac.compare_digest(value.encode(), expected)
 
     @web.middleware
     async def check_token(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "OPTIONS":
             return await handler(request)
-        supplied = ""
         auth = request.headers.get("Authorization", "")
-        if auth.lower().startswith("bearer "):
-            supplied = auth[7:].strip()
-        elif request.headers.get("X-Auth-Token"):
-            supplied = request.headers["X-Auth-Token"]
-        elif request.path in ("/ws", "/api/ws") and request.query.get("token"):
-            supplied = request.query["token"]
-        if not supplied or not hmac.compare_digest(supplied.encode(), expected):
-            return json_error(401, "missing or wrong auth token: send 'Authorization: Bearer <token>' "
-                                   "(websocket: ?token=<token>)")
-        return await handler(request)
+        header = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("X-Auth-Token", "")
+        if matches(header) or matches(request.cookies.get(AUTH_COOKIE, "")):
+            return await handler(request)
+        query_token = request.query.get("token", "")
+        if request.path in ("/ws", "/api/ws") and matches(query_token):
+            return await handler(request)
+        if request.method == "GET" and request.path == "/" and matches(query_token):
+            response = await handler(request)
+            response.set_cookie(AUTH_COOKIE, token, httponly=True, samesite="Strict", path="/")
+            return response
+        return json_error(401, "missing or wrong auth token: send 'Authorization: Bearer <token>' "
+                               "(websocket: ?token=<token>; browser: open /?token=<token> once)")
 
     return check_token
 

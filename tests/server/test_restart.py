@@ -91,3 +91,20 @@ def test_kill_9_then_restart_runs_pending_prompts(tmp_path):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_graceful_stop_requeues_the_running_prompt(tmp_path):
+    from engine.server.queue import PromptQueue, PromptStore
+    from tests.server.live import LiveServer
+    srv = LiveServer(str(tmp_path))
+    slow = {"1": {"class_type": "ToySlow", "inputs": {"value": 1, "steps": 100000, "delay": 0.01}},
+            "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
+    try:
+        assert request(srv.base, "POST", "/prompt", {"prompt": slow, "prompt_id": "long"})[0] == 200
+        _wait(lambda: request(srv.base, "GET", "/queue")[1]["queue_running"], "the prompt to start")
+    finally:
+        srv.stop()
+    q = PromptQueue(PromptStore(os.path.join(srv.paths.user_dir, "queue.sqlite3")))
+    running, pending = q.snapshot()
+    assert running == [] and [i.prompt_id for i in pending] == ["long"]
+    assert pending[0].attempts == 0 and q.store.history_item("long") is None

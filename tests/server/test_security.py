@@ -64,6 +64,13 @@ def test_auth_token_required_on_http_and_websocket(make_server):
     ws = WSClient(srv.base, "withheader", headers=["Authorization: Bearer s3cret"])
     assert ws.recv()["type"] == "status"
     ws.close()
+    # a browser opens /?token=... once and then uses the SameSite=Strict cookie it gets
+    assert request(srv.base, "GET", "/?token=wrong")[0] == 401
+    status, _, headers = request(srv.base, "GET", "/?token=s3cret")
+    assert status in (200, 404) and "engine_auth=s3cret" in headers["Set-Cookie"]
+    assert "SameSite=Strict" in headers["Set-Cookie"] and "HttpOnly" in headers["Set-Cookie"]
+    assert request(srv.base, "GET", "/queue", headers={"Cookie": "engine_auth=s3cret"})[0] == 200
+    assert request(srv.base, "GET", "/queue", headers={"Cookie": "engine_auth=nope"})[0] == 401
 
 
 def test_cross_origin_requests_are_refused(server):

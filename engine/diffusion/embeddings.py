@@ -80,9 +80,17 @@ class EmbeddingLibrary:
         self.dirs: list[str] = [os.path.abspath(d) for d in dirs]
         self._files: dict[str, tuple[float, object]] = {}   # path -> (mtime, content)
 
+    def _search_dirs(self) -> list[str]:
+        """The folders and all their subfolders, in walk order (a bare name is found in a subfolder)."""
+        out: list[str] = []
+        for root in self.dirs:
+            if os.path.isdir(root):
+                out.extend(os.path.abspath(d) for d, _, _ in os.walk(root, followlinks=True))
+        return out
+
     def find_file(self, name: str) -> str | None:
         """Path of ``name`` (or ``name`` + .safetensors/.pt/.bin) inside one of the folders."""
-        for root in self.dirs:
+        for root in self._search_dirs():
             candidate = os.path.abspath(os.path.join(root, name))
             try:
                 if os.path.commonpath((root, candidate)) != root:

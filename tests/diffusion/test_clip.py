@@ -513,6 +513,17 @@ def test_pickle_with_code_is_refused(tmp_path):
         lib.lookup("notes.txt", 768, "clip_l")
 
 
+def test_embedding_found_in_subfolder_by_bare_name_or_path(tmp_path):
+    sub = tmp_path / "style" / "deep"
+    sub.mkdir(parents=True)
+    rows = torch.randn(2, 768)
+    torch.save({"string_to_param": {"*": rows}}, str(sub / "ink.pt"))
+    lib = EmbeddingLibrary([str(tmp_path)])
+    assert torch.equal(lib.lookup("ink", 768, "clip_l"), rows)
+    assert torch.equal(lib.lookup("style/deep/ink", 768, "clip_l"), rows)
+    assert lib.names() == ["style/deep/ink"]
+
+
 def test_embedding_path_cannot_escape_folder(tmp_path):
     inner = tmp_path / "emb"
     inner.mkdir()

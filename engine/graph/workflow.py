@@ -74,15 +74,16 @@ def ui_to_api(workflow: dict, registry: Registry) -> dict:
     """Convert an editor workflow (version 0.4 or 1) to an API prompt."""
     if not is_ui_workflow(workflow):
         raise WorkflowError("not a UI workflow: expected an object with 'nodes' and 'links'")
-    subgraph_ids = {sg.get("id") for sg in (workflow.get("definitions") or {}).get("subgraphs") or []}
     nodes: dict[str, dict] = {}
     for n in workflow["nodes"]:
         if not isinstance(n, dict) or "id" not in n or "type" not in n:
             raise WorkflowError(f"node entry without id/type: {str(n)[:200]}")
-        if n["type"] in subgraph_ids:
-            raise WorkflowError(f"node {n['id']}: subgraph instances ({n['type']}) are not supported yet")
         nodes[str(n["id"])] = n
     links = _links_table(workflow)
+    subgraphs = _subgraph_definitions(workflow)
+    widget_overrides: dict[str, dict[str, Any]] = {}
+    if subgraphs:
+        nodes, links = _flatten_subgraphs(nodes, links, subgraphs, widget_overrides)
 
     def is_virtual(node: dict) -> bool:
         return node["type"] in VIRTUAL_TYPES
@@ -112,8 +113,9 @@ def ui_to_api(workflow: dict, registry: Registry) -> dict:
                 continue
             return ("link", str(origin_id), int(origin_slot))
 
-    # 1. Primitive nodes push their value into the widgets they feed (through reroutes too).
-    overrides: dict[str, dict[str, Any]] = {}
+    # 1. Primitive nodes push their value into the widgets they feed (through reroutes too);
+    #    promoted widgets of subgraph instances do the same for the inner widgets they stand for.
+    overrides: dict[str, dict[str, Any]] = widget_overrides
     for nid, node in nodes.items():
         if node["type"] != "PrimitiveNode":
             continue
@@ -177,6 +179,101 @@ def ui_to_api(workflow: dict, registry: Registry) -> dict:
                      if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and v[0] not in prompt]:
             del node["inputs"][name]
     return prompt
+
+
+SUBGRAPH_INPUT_ID = -10    # litegraph's virtual node ids inside a subgraph definition
+SUBGRAPH_OUTPUT_ID = -20
+
+
+def _subgraph_definitions(workflow: dict) -> dict[str, dict]:
+    """Subgraph blueprints by id, nested definitions included (iteratively)."""
+    found: dict[str, dict] = {}
+    stack = [workflow]
+    while stack:
+        holder = stack.pop()
+        for sg in (holder.get("definitions") or {}).get("subgraphs") or []:
+            if isinstance(sg, dict) and sg.get("id") and sg["id"] not in found:
+                found[sg["id"]] = sg
+                stack.append(sg)
+    return found
+
+
+def _flatten_subgraphs(nodes: dict[str, dict], links: dict, subgraphs: dict[str, dict],
+                       overrides: dict[str, dict[str, Any]]) -> tuple[dict[str, dict], dict]:
+    """Replace subgraph instances by their inner nodes (ids ``outer:inner``), rewiring boundary links.
+
+    Work-list based, so nesting depth costs no recursion. A muted instance mutes its inner nodes;
+    a bypassed instance stays one bypassed node (its inputs stand in for its outputs).
+    """
+    nodes = dict(nodes)
+    links = dict(links)
+    queue = [nid for nid, n in nodes.items() if n["type"] in subgraphs]
+    expanded = 0
+    while queue:
+        sid = queue.pop()
+        inst = nodes[sid]
+        if inst.get("mode", 0) == MODE_BYPASS:
+            continue
+        expanded += 1
+        if expanded > 10000:
+            raise WorkflowError("subgraphs nest too deeply (more than 10000 instances expanded)")
+        sg = subgraphs[inst["type"]]
+        del nodes[sid]
+        inner_links = _links_table(sg)
+        new_id = {lid: f"{sid}:{lid}" for lid in inner_links}
+        # Values of the instance's own inputs: an outer link, or a promoted widget value.
+        inst_inputs = inst.get("inputs") or []
+        widget_values = inst.get("widgets_values") if isinstance(inst.get("widgets_values"), list) else []
+        widget_slots = [i for i, slot in enumerate(inst_inputs) if slot.get("widget")]
+        promoted = {i: widget_values[k] for k, i in enumerate(widget_slots) if k < len(widget_values)}
+        for lid, (o_id, o_slot, t_id, t_slot, ltype) in inner_links.items():
+            if str(t_id) == str(SUBGRAPH_OUTPUT_ID):
+                continue
+            target = f"{sid}:{t_id}"
+            if str(o_id) == str(SUBGRAPH_INPUT_ID):
+                outer = inst_inputs[o_slot].get("link") if o_slot < len(inst_inputs) else None
+                if outer is not None and outer in links:
+                    oo, oslot = links[outer][0], links[outer][1]
+                    links[new_id[lid]] = (str(oo), oslot, target, t_slot, ltype)
+                else:
+                    new_id[lid] = None
+                    if o_slot in promoted:
+                        overrides.setdefault(target, {})[("slot", t_slot)] = promoted[o_slot]
+                continue
+            links[new_id[lid]] = (f"{sid}:{o_id}", o_slot, target, t_slot, ltype)
+        # Outer links leaving the instance now leave the inner node wired to that output.
+        out_src = {t_slot: (f"{sid}:{o_id}", o_slot) for (o_id, o_slot, t_id, t_slot, _)
+                   in inner_links.values() if str(t_id) == str(SUBGRAPH_OUTPUT_ID)}
+        for lid, (o_id, o_slot, t_id, t_slot, ltype) in list(links.items()):
+            if str(o_id) == sid:
+                if o_slot in out_src:
+                    links[lid] = (out_src[o_slot][0], out_src[o_slot][1], t_id, t_slot, ltype)
+                else:
+                    del links[lid]
+        for inner in sg.get("nodes") or []:
+            nid = f"{sid}:{inner['id']}"
+            node = dict(inner)
+            node["id"] = nid
+            if inst.get("mode", 0) == MODE_NEVER:
+                node["mode"] = MODE_NEVER
+            node["inputs"] = [dict(slot, link=new_id.get(slot.get("link")) if slot.get("link") is not None else None)
+                              for slot in inner.get("inputs") or []]
+            node["outputs"] = [dict(slot, links=[new_id[l] for l in (slot.get("links") or [])
+                                                 if new_id.get(l) is not None])
+                               for slot in inner.get("outputs") or []]
+            nodes[nid] = node
+            if node["type"] in subgraphs:
+                queue.append(nid)
+    # Promoted widget values were keyed by the inner input slot; turn them into widget names.
+    for nid, vals in list(overrides.items()):
+        node = nodes.get(nid)
+        for key in [k for k in vals if isinstance(k, tuple)]:
+            value = vals.pop(key)
+            ins = (node or {}).get("inputs") or []
+            if key[1] < len(ins):
+                slot = ins[key[1]]
+                vals[(slot.get("widget") or {}).get("name") or slot.get("name")] = value
+    return nodes, links
 
 
 def _bypass_input(inputs: list[dict], out_slot: int, out_type: Any, target_type: Any) -> int | None:

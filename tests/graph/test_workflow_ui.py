@@ -111,3 +111,76 @@ def test_png_with_metadata_loads(tmp_path, registry):
     path = str(tmp_path / "x.png")
     Image.new("RGB", (4, 4)).save(path, pnginfo=info)
     assert load_workflow_file(path, registry) == _load("api_expected.json")
+
+
+def _subgraph_workflow() -> dict:
+    """Top level: loader -> subgraph A (promoted 'steps' widget) -> two outputs; A nests subgraph B."""
+    sg_b = {"id": "sg-b", "name": "B", "inputs": [], "outputs": [{"id": "o", "name": "INT", "type": "INT",
+                                                                   "linkIds": [201]}],
+            "nodes": [{"id": 1, "type": "ToyConstInt", "mode": 0, "inputs": [],
+                       "outputs": [{"name": "INT", "type": "INT", "links": [201]}], "widgets_values": [8]}],
+            "links": [{"id": 201, "origin_id": 1, "origin_slot": 0, "target_id": -20, "target_slot": 0,
+                       "type": "INT"}]}
+    sg_a = {"id": "sg-a", "name": "A",
+            "inputs": [{"id": "i0", "name": "model", "type": "TOYMODEL", "linkIds": [101]},
+                       {"id": "i1", "name": "steps", "type": "INT", "linkIds": [102]}],
+            "outputs": [{"id": "o0", "name": "STRING", "type": "STRING", "linkIds": [103]},
+                        {"id": "o1", "name": "sum", "type": "INT", "linkIds": [105]}],
+            "nodes": [
+                {"id": 1, "type": "ToySampler", "mode": 0, "title": "Inner Sampler",
+                 "inputs": [{"name": "model", "type": "TOYMODEL", "link": 101},
+                            {"name": "steps", "type": "INT", "link": 102, "widget": {"name": "steps"}}],
+                 "outputs": [{"name": "STRING", "type": "STRING", "links": [103]}],
+                 "widgets_values": [5, "fixed", 20, 6.0, "euler", "normal", 1.0]},
+                {"id": 2, "type": "sg-b", "mode": 0, "inputs": [],
+                 "outputs": [{"name": "INT", "type": "INT", "links": [104]}]},
+                {"id": 3, "type": "ToyAdd", "mode": 0,
+                 "inputs": [{"name": "a", "type": "INT", "link": 104, "widget": {"name": "a"}}],
+                 "outputs": [{"name": "sum", "type": "INT", "links": [105]}], "widgets_values": [0, 4]}],
+            "links": [
+                {"id": 101, "origin_id": -10, "origin_slot": 0, "target_id": 1, "target_slot": 0, "type": "TOYMODEL"},
+                {"id": 102, "origin_id": -10, "origin_slot": 1, "target_id": 1, "target_slot": 1, "type": "INT"},
+                {"id": 103, "origin_id": 1, "origin_slot": 0, "target_id": -20, "target_slot": 0, "type": "STRING"},
+                {"id": 104, "origin_id": 2, "origin_slot": 0, "target_id": 3, "target_slot": 0, "type": "INT"},
+                {"id": 105, "origin_id": 3, "origin_slot": 0, "target_id": -20, "target_slot": 1, "type": "INT"}]}
+    return {
+        "version": 0.4, "last_node_id": 31, "last_link_id": 3,
+        "definitions": {"subgraphs": [sg_a, sg_b]},
+        "nodes": [
+            {"id": 1, "type": "ToyLoader", "mode": 0, "inputs": [],
+             "outputs": [{"name": "model", "type": "TOYMODEL", "links": [1]}], "widgets_values": ["tiny-a.safetensors"]},
+            {"id": 20, "type": "sg-a", "mode": 0,
+             "inputs": [{"name": "model", "type": "TOYMODEL", "link": 1},
+                        {"name": "steps", "type": "INT", "link": None, "widget": {"name": "steps"}}],
+             "outputs": [{"name": "STRING", "type": "STRING", "links": [2]}, {"name": "sum", "type": "INT", "links": [3]}],
+             "widgets_values": [9]},
+            {"id": 30, "type": "ToyOutput", "mode": 0, "inputs": [{"name": "value", "type": "*", "link": 2}],
+             "outputs": []},
+            {"id": 31, "type": "ToyOutput", "mode": 0, "inputs": [{"name": "value", "type": "*", "link": 3}],
+             "outputs": []}],
+        "links": [[1, 1, 0, 20, 0, "TOYMODEL"], [2, 20, 0, 30, 0, "STRING"], [3, 20, 1, 31, 0, "INT"]],
+    }
+
+
+def test_subgraphs_flatten_with_outer_inner_ids(registry, executor):
+    prompt = ui_to_api(_subgraph_workflow(), registry)
+    strip = {k: (v["class_type"], v["inputs"]) for k, v in prompt.items()}
+    assert strip == {
+        "1": ("ToyLoader", {"name": "tiny-a.safetensors"}),
+        "20:1": ("ToySampler", {"seed": 5, "steps": 9, "cfg": 6.0, "sampler_name": "euler", "scheduler": "normal",
+                                "denoise": 1.0, "model": ["1", 0]}),
+        "20:2:1": ("ToyConstInt", {"value": 8}),
+        "20:3": ("ToyAdd", {"a": ["20:2:1", 0], "b": 4}),
+        "30": ("ToyOutput", {"value": ["20:1", 0]}),
+        "31": ("ToyOutput", {"value": ["20:3", 0]}),
+    }
+    assert prompt["20:1"]["_meta"]["title"] == "Inner Sampler"
+    res = executor.execute(prompt, "sg")
+    assert res.success and res.outputs["31"]["value"] == [12]
+
+
+def test_muted_subgraph_instance_drops_its_nodes(registry):
+    wf = _subgraph_workflow()
+    wf["nodes"][1]["mode"] = 2
+    prompt = ui_to_api(wf, registry)
+    assert sorted(prompt) == ["1", "30", "31"] and prompt["30"]["inputs"] == {}

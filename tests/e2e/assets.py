@@ -39,6 +39,20 @@ def tiny_esrgan_state_dict(scale: int = 2, seed: int = 0) -> dict[str, torch.Ten
     return {k: v.contiguous() for k, v in net.state_dict().items()}
 
 
+def tiny_controlnet_state_dict(family: str = "sd1", seed: int = 0) -> dict[str, torch.Tensor]:
+    """A random LDM-format ControlNet (control_model.*) matching the tiny checkpoint of ``family``."""
+    from engine.diffusion.models.controlnet import ControlNetConfig, ControlNetModel
+    from engine.diffusion.tiny import tiny_unet_config
+
+    with torch.random.fork_rng(devices=[]):
+        model = ControlNetModel(ControlNetConfig(unet=tiny_unet_config(family), hint_block_channels=(8, 8, 16, 16)))
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for key, value in model.state_dict().items():
+        out["control_model." + key] = (torch.randn(value.shape, generator=g) * 0.05).to(value.dtype)
+    return out
+
+
 def example_image(size: int = 64) -> np.ndarray:
     """An RGB gradient with a bright square: structure that survives VAE round trips."""
     y, x = np.mgrid[0:size, 0:size]
@@ -71,13 +85,9 @@ def write_example_assets(paths, checkpoints: tuple[str, ...] | None = None, cont
     save_file(tiny_esrgan_state_dict(), up)
     written[ESRGAN] = up
     if controlnet:
-        try:
-            from engine.diffusion.tiny import write_tiny_controlnet
-        except ImportError:
-            write_tiny_controlnet = None
-        if write_tiny_controlnet is not None:
-            path = os.path.join(_folder(paths, "controlnet"), CONTROLNET)
-            written[CONTROLNET] = write_tiny_controlnet(path, family="sd1", seed=2) or path
+        path = os.path.join(_folder(paths, "controlnet"), CONTROLNET)
+        save_file(tiny_controlnet_state_dict("sd1", seed=2), path)
+        written[CONTROLNET] = path
     os.makedirs(paths.input_dir, exist_ok=True)
     img = example_image()
     Image.fromarray(img).save(os.path.join(paths.input_dir, EXAMPLE_IMAGE))

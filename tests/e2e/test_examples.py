@@ -41,8 +41,6 @@ def test_every_example_is_listed_in_the_readme():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs_and_saves_images_of_the_right_size(run, engine, name):
     _, ctx = engine
-    if name == "controlnet.json":
-        pytest.importorskip("engine.diffusion.controlnet")
     result, rec = run(shrink(load_example(name)))
     assert result.success, result.error
     files = saved_images(ctx, result)

@@ -181,3 +181,28 @@ def test_fifty_clients_while_a_prompt_runs_and_a_stalled_one_blocks_nobody(serve
     assert hist[pid]["status"]["status_str"] == "success"
     for c in clients + [stalled]:
         c.close()
+
+
+def test_flooded_stalled_client_stays_bounded_and_others_get_everything(server):
+    from engine.server.state import STATE
+    stalled = WSClient(server.base, "stalled")        # connected, never reads
+    reader = WSClient(server.base, "reader")
+    reader.recv()
+    wf = {"1": {"class_type": "ToyImage", "inputs": {"width": 512, "height": 512, "color": 123456, "steps": 1500}},
+          "2": {"class_type": "ToySaveImage", "inputs": {"image": ["1", 0], "filename_prefix": "flood"}}}
+    pid = post(server, wf)   # no client_id: 1500 progress messages and previews go to every socket
+    frames = []
+    while True:
+        f = reader.recv()
+        frames.append(f)
+        if isinstance(f, dict) and f["type"] == "status" and f["data"]["status"]["exec_info"]["queue_remaining"] == 0:
+            break
+    progress = [f for f in frames if isinstance(f, dict) and f["type"] == "progress"]
+    assert len(progress) == 1500 and progress[-1]["data"]["value"] == 1500
+    hub = server.app[STATE].hub
+    c = hub.clients.get("stalled")
+    assert c is None or c.queue.qsize() <= hub.queue_size   # dropped, or its backlog stayed bounded
+    _, hist, _ = request(server.base, "GET", f"/history/{pid}")
+    assert hist[pid]["status"]["status_str"] == "success"
+    stalled.close()
+    reader.close()

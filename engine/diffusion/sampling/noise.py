@@ -6,6 +6,7 @@ Twister seeded with `seed` gives the same stream as ComfyUI's `torch.manual_seed
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import torch
@@ -87,7 +88,11 @@ class BrownianTreeNoiseSampler:
         device, dtype = lo.device, lo.dtype
         if self.cpu:
             lo, hi = lo.detach().cpu().float(), hi.detach().cpu().float()
-        w = self.tree(lo, hi).to(device=device, dtype=dtype) * (self.sign * sign)
+        with warnings.catch_warnings():
+            # torchsde compares the float32 end point with its float64 copy and warns at sigma_max
+            warnings.filterwarnings("ignore", message="Should have tb<=t1")
+            w = self.tree(lo, hi)
+        w = w.to(device=device, dtype=dtype) * (self.sign * sign)
         return w / (b - a).abs().sqrt()
 
 

@@ -51,12 +51,15 @@ class ModelHandle:
         self.patcher = patcher if patcher is not None else Patcher(unet)
         self.source = source
         self._model_sampling = None
+        # e.g. torch.compile(unet): called instead of the module (same parameters, so patches apply)
+        self.forward_override: Callable | None = None
 
     # ------------------------------------------------------------ identity
     def clone(self) -> "ModelHandle":
         h = ModelHandle(self.unet, self.family, self.device_manager, self.patcher.clone(), self.source,
                         self.keepalive)
         h._model_sampling = self._model_sampling
+        h.forward_override = self.forward_override
         return h
 
     def add_patches(self, patches: dict, strength: float = 1.0) -> list[str]:
@@ -100,6 +103,8 @@ class ModelHandle:
             control = {k: [None if c is None else c.to(dev, dtype) for c in v] if v is not None else None
                        for k, v in control.items()}
         with self.patcher.use() as module, torch.inference_mode():
+            if self.forward_override is not None:
+                module = self.forward_override
             out = module(
                 xin.to(dev, dtype),
                 timestep.to(dev).float(),

@@ -21,7 +21,7 @@ from engine.diffusion.tiny import (
     TINY_VAE, tiny_checkpoint_state_dict, tiny_unet_config, tiny_unet_state_dict, tiny_vae_state_dict,
     vae_ldm_to_diffusers_key,
 )
-from tests.tinymodels import ALL_CHECKPOINT_FAMILIES, tiny_models  # noqa: F401
+from tests.tinymodels import tiny_models  # noqa: F401
 
 torch.set_num_threads(2)
 

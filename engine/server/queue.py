@@ -176,18 +176,25 @@ class PromptStore:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
 
-    def history(self, max_items: int | None = None, offset: int = -1) -> dict[str, dict]:
-        """ComfyUI's get_history paging: offset counts from the oldest; a negative offset
-        with max_items returns the newest ``max_items``; insertion order is kept."""
+    def _history_rows(self, max_items: int | None, offset: int) -> list[tuple[str, str]]:
         with self._lock:
             total = self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
             if offset < 0:
                 offset = total - max_items if max_items is not None else 0
             offset = max(offset, 0)
             limit = -1 if max_items is None else max(int(max_items), 0)
-            rows = self._conn.execute("SELECT prompt_id, entry FROM history ORDER BY seq LIMIT ? OFFSET ?",
+            return self._conn.execute("SELECT prompt_id, entry FROM history ORDER BY seq LIMIT ? OFFSET ?",
                                       (limit, offset)).fetchall()
-        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def history(self, max_items: int | None = None, offset: int = -1) -> dict[str, dict]:
+        """ComfyUI's get_history paging: offset counts from the oldest; a negative offset
+        with max_items returns the newest ``max_items``; insertion order is kept."""
+        return {pid: json.loads(entry) for pid, entry in self._history_rows(max_items, offset)}
+
+    def history_json(self, max_items: int | None = None, offset: int = -1) -> str:
+        """The same as history() as JSON text, built from the stored text without re-parsing it."""
+        rows = self._history_rows(max_items, offset)
+        return "{" + ",".join(f"{json.dumps(pid)}:{entry}" for pid, entry in rows) + "}"
 
     def history_item(self, prompt_id: str) -> dict | None:
         with self._lock:

@@ -65,7 +65,7 @@ async def system_stats(request: web.Request) -> web.Response:
     vm = psutil.virtual_memory()
     torch = sys.modules.get("torch")
     system = {
-        "os": os.name if sys.platform != "linux" else "posix",
+        "os": os.name,
         "ram_total": vm.total, "ram_free": vm.available,
         "comfyui_version": COMFYUI_COMPAT_VERSION, "engine_version": ENGINE_VERSION,
         "required_frontend_version": "", "installed_templates_version": "", "required_templates_version": "",

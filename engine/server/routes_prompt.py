@@ -144,7 +144,8 @@ async def get_history(request: web.Request) -> web.Response:
     st = state_of(request)
     max_items = query_int(request, "max_items", None, minimum=0)
     offset = query_int(request, "offset", -1)
-    return web.json_response(await st.in_db(st.store.history, max_items, offset))
+    text = await st.in_db(st.store.history_json, max_items, offset)
+    return web.Response(text=text, content_type="application/json")
 
 
 async def get_history_item(request: web.Request) -> web.Response:

@@ -73,6 +73,10 @@ def test_history_is_bounded_and_paginated_like_comfyui(tmp_path):
     assert list(store.history(max_items=2)) == ["h6", "h7"]            # newest N
     assert list(store.history(max_items=2, offset=1)) == ["h4", "h5"]  # offset from the oldest
     assert list(store.history(offset=3)) == ["h6", "h7"]
+    import json
+    for args in ((None, -1), (2, -1), (2, 1), (None, 3), (0, -1)):
+        as_text = json.loads(store.history_json(*args))
+        assert as_text == store.history(*args) and list(as_text) == list(store.history(*args))
     store.history_delete(["h4"])
     assert "h4" not in store.history()
     store.history_clear()

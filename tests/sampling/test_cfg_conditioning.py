@@ -125,8 +125,9 @@ class FakeControl:
     def __init__(self, active: bool):
         self.active, self.calls = active, 0
 
-    def get_control(self, x_in, timestep, context, y, sigma, model_sampling):
+    def get_control(self, x_in, timestep, context, y, sigma, model_sampling, batched_number=1):
         self.calls += 1
+        assert batched_number == 2 and x_in.shape[0] == 2  # cond and uncond in one batch
         if not self.active:
             return None
         return {"input": [torch.ones(1)], "middle": [torch.ones(1)], "output": [torch.ones(1)]}
@@ -137,7 +138,7 @@ def test_control_residuals_reach_apply_model():
         ctrl = FakeControl(active)
         handle = FakeHandle()
         latent = torch.zeros(1, 4, 8, 8)
-        sample(handle, prepare_noise(latent, 0), 3, 1.0, "euler", "karras", empty_cond(1.0, control=ctrl),
-               empty_cond(0.0), latent, seed=0)
+        sample(handle, prepare_noise(latent, 0), 3, 2.0, "euler", "karras", empty_cond(1.0, control=ctrl),
+               empty_cond(0.0, control=ctrl), latent, seed=0)
         assert ctrl.calls == 3
         assert all((c["control"] is not None) == active for c in handle.calls)

@@ -136,7 +136,7 @@ class CFGDenoiser:
             control = first[0].get("control")
             if control is not None:
                 ctrl = control.get_control(x_in, self.model_sampling.timestep(sig), c.get("context"), c.get("y"), sig,
-                                           self.model_sampling)
+                                           self.model_sampling, batched_number=n)
                 if ctrl is not None:
                     c["control"] = ctrl
             cond_or_uncond = [b[1] for b in batch]

@@ -67,8 +67,8 @@ class VAEDecodeTiled:
                temporal_size: int = 64, temporal_overlap: int = 8):
         if tile_size < overlap * 4:
             overlap = tile_size // 4
-        # VAEHandle.decode_tiled takes tile and overlap in latent pixels.
-        return (vae.decode_tiled(samples["samples"], tile_size // 8, overlap // 8),)
+        # VAEHandle.decode_tiled takes tile and overlap in image pixels.
+        return (vae.decode_tiled(samples["samples"], tile_size, overlap),)
 
 
 class VAEEncode:
@@ -142,8 +142,13 @@ class VAEEncodeForInpaint:
         _check_image("VAEEncodeForInpaint", pixels)
         if mask.ndim not in (2, 3):
             raise NodeInputError(f"VAEEncodeForInpaint: mask must be [B,H,W] or [H,W], got {tuple(mask.shape)}")
+        mask_batch = mask.shape[0] if mask.ndim == 3 else 1
+        if mask_batch not in (1, pixels.shape[0]):
+            raise NodeInputError(f"VAEEncodeForInpaint: mask batch {mask_batch} does not match the image batch "
+                                 f"{pixels.shape[0]} (give one mask, or one per image)")
         H, W = pixels.shape[1], pixels.shape[2]
         h, w = (H // 8) * 8, (W // 8) * 8
+        # A mask of another size is stretched to the image, as ComfyUI does.
         mask = F.interpolate(mask.reshape((-1, 1, mask.shape[-2], mask.shape[-1])).float(),
                              size=(H, W), mode="bilinear")
         pixels = pixels.clone()

@@ -25,7 +25,7 @@ from typing import Any, Callable
 import networkx as nx
 
 from .cache import CacheEntry, OutputCache, signature_for
-from .context import NodeContext, NodeScope, activate
+from .context import _SCOPE, NodeContext, NodeScope, activate
 from .errors import CycleError, Interrupted
 from .registry import Registry
 from .types import ExecutionBlocker, NodeClassInfo, is_link
@@ -503,15 +503,17 @@ class Executor:
             self._loop_get().run_until_complete(asyncio.sleep(0))  # let it start
             return
         results = []
-        with activate(scope):
+        token = _SCOPE.set(scope)   # what context.activate() does, minus the generator overhead
+        try:
             for kwargs in calls:
-                try:
-                    results.append(fn(**kwargs))
-                except Interrupted as ex:
-                    ex.node_id = nid  # type: ignore[attr-defined]
-                    raise
-                except Exception as ex:
-                    raise _NodeFailed(nid, ex, data) from ex
+                results.append(fn(**kwargs))
+        except Interrupted as ex:
+            ex.node_id = nid  # type: ignore[attr-defined]
+            raise
+        except Exception as ex:
+            raise _NodeFailed(nid, ex, data) from ex
+        finally:
+            _SCOPE.reset(token)
         run.executed.append(nid)
         self._handle_results(run, nid, info, results)
 

@@ -268,56 +268,58 @@ def validate_prompt(prompt: dict, registry: Registry, partial_execution_targets:
     if not outputs:
         return False, prompt_error("prompt_no_outputs", "Prompt has no outputs"), [], {}
 
-    # 1. Collect every node the outputs reach (iterative DFS) and check each one locally.
+    # 1. One iterative depth-first pass from the outputs: check each node locally on the way
+    #    down, decide its validity on the way up (valid = no own errors and valid inputs).
     own_errors: dict[str, list[dict]] = {}
     upstream: dict[str, list[str]] = {}
-    stack = list(outputs)
-    while stack:
-        nid = stack.pop()
-        if nid in upstream:
-            continue
-        try:
-            errs, ups = _check_node(nid, prompt[nid], prompt, infos)
-        except Exception as ex:
-            errs, ups = [_err("exception_during_validation", "Exception when validating node", str(ex), "",
-                              exception_type=type(ex).__name__,
-                              traceback=traceback.format_tb(ex.__traceback__))], []
-        upstream[nid] = ups
-        if errs:
-            own_errors[nid] = errs
-        stack.extend(u for u in ups if u not in upstream)
-
-    # 2. Validity flows downstream in topological order (Kahn); leftovers sit on or behind a cycle.
-    dependents: dict[str, list[str]] = {}
-    waiting: dict[str, int] = {}
-    for nid, ups in upstream.items():
-        uniq = set(ups)
-        waiting[nid] = len(uniq)
-        for u in uniq:
-            dependents.setdefault(u, []).append(nid)
     valid: dict[str, bool] = {}
-    ready = [n for n, c in waiting.items() if c == 0]
-    while ready:
-        nid = ready.pop()
-        valid[nid] = nid not in own_errors and all(valid[u] for u in upstream[nid])
-        for d in dependents.get(nid, ()):
-            waiting[d] -= 1
-            if waiting[d] == 0:
-                ready.append(d)
-    if len(valid) < len(upstream):
-        stuck = [n for n in upstream if n not in valid]
-        for cycle in _find_cycles(upstream, stuck):
+    on_cycle = False
+    for out in outputs:
+        if out in upstream:
+            continue
+        stack: list[tuple[str, bool]] = [(out, False)]
+        while stack:
+            nid, post = stack.pop()
+            if post:
+                ok = nid not in own_errors
+                if ok:
+                    for u in upstream[nid]:
+                        if not valid.get(u, False):   # missing: still on the path, i.e. a cycle
+                            ok = False
+                            break
+                valid[nid] = ok
+                continue
+            if nid in upstream:
+                if nid not in valid:
+                    on_cycle = True
+                continue
+            try:
+                errs, ups = _check_node(nid, prompt[nid], prompt, infos)
+            except Exception as ex:
+                errs, ups = [_err("exception_during_validation", "Exception when validating node", str(ex), "",
+                                  exception_type=type(ex).__name__,
+                                  traceback=traceback.format_tb(ex.__traceback__))], []
+            upstream[nid] = ups
+            if errs:
+                own_errors[nid] = errs
+            stack.append((nid, True))
+            for u in ups:
+                if u not in valid:
+                    stack.append((u, False))
+
+    # 2. Cycles (rare): report the nodes on each one; everything depending on them is invalid.
+    if on_cycle:
+        for cycle in _find_cycles(upstream, upstream):
             # Capped, so a huge cycle does not make every node's error as big as the graph.
             shown = cycle[:_CYCLE_IDS_SHOWN]
             text = "cycle through nodes " + ", ".join(shown)
             if len(cycle) > len(shown):
                 text += f", ... ({len(cycle)} nodes)"
             for nid in cycle:
+                valid[nid] = False
                 own_errors.setdefault(nid, []).append(
                     _err("dependency_cycle", "Dependency cycle detected", text, None,
                          node_ids=shown, cycle_size=len(cycle)))
-        for nid in stuck:
-            valid[nid] = False
 
     # 3. Per output: which broken nodes it depends on (walk only through invalid ancestors).
     node_errors: dict[str, dict] = {}

@@ -319,7 +319,7 @@ def test_save_export_and_load_files(editor, checkpoint, tmp_path):
 
 def test_queue_panel_delete_and_interrupt(editor, checkpoint):
     ed = editor.open()
-    small_default(ed, seed=100, steps=40)
+    small_default(ed, seed=100, steps=500)   # long enough to still run while the panel is used
     ed.js("app.queuePrompt()")
     ed.page.wait_for_function("app.runningNodeId === '3'", timeout=60_000)
     ed.set_widget(3, "seed", 101)
@@ -334,3 +334,81 @@ def test_queue_panel_delete_and_interrupt(editor, checkpoint):
                               timeout=60_000)
     ed.page.wait_for_function("document.querySelectorAll('#queue-list li.running').length === 0", timeout=60_000)
     assert ed.errors == []
+
+
+def test_upload_image_and_execution_error_on_the_failing_node(editor, server, checkpoint, output_dir, tmp_path):
+    from PIL import Image
+
+    ed = editor.open()
+    page = ed.page
+    ed.js("""app.loadGraphData({"1": {"class_type": "LoadImage", "inputs": {"image": "x.png"}},
+        "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}, "test graph")""")
+    # the upload button of LoadImage stores the file in input/ and selects it
+    good = tmp_path / "red.png"
+    Image.new("RGB", (24, 16), (255, 0, 0)).save(good)
+    page.set_input_files("input.sdflow-upload", str(good))
+    page.wait_for_function("app.graph.getNodeById(1).widgets[0].value === 'red.png'")
+    page.wait_for_function("app.graph.getNodeById(1).imgs && app.graph.getNodeById(1).imgs[0].naturalWidth === 24")
+    ed.queue_and_wait(lambda: page.click("#queue-button"))
+    page.wait_for_function("app.graph.getNodeById(2).imgs && app.graph.getNodeById(2).imgs[0].naturalWidth === 24")
+    assert "type=temp" in ed.js("app.graph.getNodeById(2).imgs[0].src")
+    # a file that is not an image: the upload is refused, and the message says so
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"this is not a png")
+    page.set_input_files("input.sdflow-upload", str(bad))
+    page.wait_for_selector("#messages .message.error:has-text('Upload of broken.png failed')")
+    # the same file put in input/ by hand: listed after Refresh, and LoadImage fails while running
+    with open(os.path.join(server.paths.input_dir, "broken.png"), "wb") as f:
+        f.write(b"this is not a png")
+    page.click("#refresh-button")
+    page.wait_for_function("app.graph.getNodeById(1).widgets[0].options.values.includes('broken.png')")
+    ed.set_widget(1, "image", "broken.png")
+    ed.queue_and_wait(lambda: page.click("#queue-button"))
+    assert list(ed.js("app.nodeErrors")) == ["1"]
+    msg = page.locator("#messages .message.error[data-node-id='1']")
+    assert msg.is_visible()
+    assert "Load Image #1" in msg.inner_text()
+    page.screenshot(path=os.path.join(output_dir, "editor_execution_error.png"))
+    # the refused upload (HTTP 400) is the only console noise allowed here
+    assert [e for e in ed.errors if "status of 400" not in e] == []
+
+
+def test_custom_node_web_extension_is_loaded(editor, server, checkpoint, tmp_path):
+    pack = tmp_path / "webdir"
+    pack.mkdir()
+    (pack / "hello.js").write_text("""
+import { app } from "../../scripts/app.js";
+app.registerExtension({
+  name: "test.hello",
+  setup() { window.__helloSetup = true; },
+  beforeRegisterNodeDef(nodeType, nodeData) {
+    if (nodeData.name === "KSampler") nodeType.prototype.helloMarker = "seen";
+  },
+});
+""")
+    server.registry.web_dirs["hello_pack"] = str(pack)
+    try:
+        ed = editor.open()
+        assert "/extensions/hello_pack/hello.js" in ed.js("app.api.extensions()")
+        ed.page.wait_for_function("window.__helloSetup === true")
+        assert ed.js("app.graph.getNodeById(3).helloMarker") == "seen"
+        assert ed.js("app.extensions.list.map((e) => e.name)") == ["test.hello"]
+        assert ed.errors == []
+    finally:
+        del server.registry.web_dirs["hello_pack"]
+
+
+def test_node_description_is_the_title_tooltip(editor, checkpoint):
+    ed = editor.open()
+    x, y = ed.js("(() => { const n = app.graph.getNodeById(3); return app.toScreen([n.pos[0] + 100, n.pos[1] - 10]); })()")
+    ed.page.mouse.move(x, y)
+    ed.page.mouse.move(x + 2, y)
+    desc = ed.js("app.objectInfo.KSampler.description")
+    assert desc and ed.page.get_attribute("#graph-canvas", "title") == desc
+    # over the steps widget: the input's tooltip
+    x, y = ed.js("""(() => { const n = app.graph.getNodeById(3); const w = n.widgets.find((w) => w.name === 'steps');
+        return app.toScreen([n.pos[0] + 100, n.pos[1] + w.y + 8]); })()""")
+    ed.page.mouse.move(x, y)
+    ed.page.mouse.move(x + 2, y)
+    assert ed.page.get_attribute("#graph-canvas", "title") == ed.js(
+        "app.objectInfo.KSampler.input.required.steps[1].tooltip")

@@ -72,6 +72,7 @@ export class App {
     Object.assign(this.canvas.default_connection_color_byType, TYPE_COLORS);
     this.canvas.allow_searchbox = true;
     this.canvas.show_info = false;
+    this.canvas.render_canvas_border = false;
     this.canvas.onRender = () => { this.frame += 1; };
     this.canvas.onDrawOverlay = () => this.hideUndrawnDomWidgets();
     this.canvas.getMenuOptions = () => this.canvasMenu();
@@ -301,8 +302,9 @@ export class App {
     for (const [id, info] of Object.entries(nodeErrors)) {
       const node = this.graph.getNodeById(Number(id));
       const lines = (info.errors || []).map((e) => {
-        const input = e.extra_info && e.extra_info.input_name ? ` (${e.extra_info.input_name})` : "";
-        return `${e.message}${input}${e.details ? `: ${e.details}` : ""}`;
+        const input = e.extra_info && e.extra_info.input_name;
+        const details = e.details && e.details !== input ? ` (${e.details})` : "";
+        return `${input ? `${input}: ` : ""}${e.message}${details}`;
       });
       this.nodeErrors[id] = { lines, classType: info.class_type };
       rows.push({ id, title: node ? node.title : info.class_type, lines });

@@ -2,7 +2,7 @@
 // Reroute, PrimitiveNode and Note nodes.
 import { LGraphNode, LiteGraph } from "../vendor/litegraph/litegraph.es.js";
 import { CONTROL_WIDGET, parseInputSpec, socketInputs, widgetLayout } from "./graph.js";
-import { addTextArea, addWidgetFor, comboValues } from "./widgets.js";
+import { addTextArea, addUploadWidget, addWidgetFor, comboValues } from "./widgets.js";
 
 const IMAGE_AREA_MIN = 160;
 
@@ -26,6 +26,30 @@ function drawImages(node, ctx) {
   }
 }
 
+/** Break text into at most maxLines lines of maxWidth pixels (the last one ends with … when cut). */
+function wrapText(ctx, text, maxWidth, maxLines) {
+  const words = String(text).split(/\s+/);
+  const lines = [];
+  let line = "";
+  for (const word of words) {
+    const next = line ? `${line} ${word}` : word;
+    if (ctx.measureText(next).width <= maxWidth || !line) {
+      line = next;
+      continue;
+    }
+    lines.push(line);
+    line = word;
+    if (lines.length === maxLines) break;
+  }
+  if (lines.length < maxLines && line) lines.push(line);
+  else if (line) lines[maxLines - 1] += " …";
+  return lines.map((l) => {
+    let out = l;
+    while (out.length > 4 && ctx.measureText(out).width > maxWidth) out = `${out.slice(0, -2)}…`;
+    return out;
+  });
+}
+
 /** Red outline + message for nodes with errors; green outline for the running node. */
 function drawStatus(node, ctx, app) {
   const title = LiteGraph.NODE_TITLE_HEIGHT;
@@ -46,7 +70,7 @@ function drawStatus(node, ctx, app) {
     ctx.strokeRect(-4, -title - 4, node.size[0] + 8, node.size[1] + title + 8);
     ctx.fillStyle = "#ff3b3b";
     ctx.font = "bold 13px sans-serif";
-    const lines = err.lines.slice(0, 3);
+    const lines = wrapText(ctx, err.lines.join(" · "), Math.max(node.size[0], 280), 3);
     lines.forEach((line, i) => ctx.fillText(line, 0, -title - 10 - (lines.length - 1 - i) * 16));
     ctx.restore();
   } else if (app.runningNodeId != null && String(app.runningNodeId) === String(node.id)) {
@@ -88,12 +112,17 @@ function makeNodeClass(name, def, app) {
         if (def.output_is_list && def.output_is_list[i]) out.shape = LiteGraph.GRID_SHAPE;
       });
       for (const entry of layout) {
-        addWidgetFor(this, entry, app);
+        const w = addWidgetFor(this, entry, app);
         if (entry.api) this.addInput(entry.name, entry.type, { widget: { name: entry.name } });
+        if (entry.type === "COMBO" && entry.options.image_upload) {
+          this.uploadWidget = addUploadWidget(this, w, app);
+          this.imageCombo = w;
+        }
       }
       const size = this.computeSize();
       this.setSize([Math.max(size[0], 220), size[1]]);
       if (def.output_node && /Image/.test(name)) ensureImageSpace(this);
+      if (this.imageCombo) this.onWidgetChanged(this.imageCombo);
       app.extensions.nodeCreated(this);
     }
 
@@ -129,6 +158,18 @@ function makeNodeClass(name, def, app) {
 
     onDrawBackground(ctx) {
       drawImages(this, ctx);
+    }
+
+    /** LoadImage-style nodes show the chosen input image. */
+    onWidgetChanged(w) {
+      if (w !== this.imageCombo || !w.value || !w.options.values.includes(w.value) || String(w.value).startsWith("(")) return;
+      const parts = String(w.value).split("/");
+      const filename = parts.pop();
+      this.setOutputImages([{ filename, subfolder: parts.join("/"), type: "input" }]);
+    }
+
+    onAfterGraphConfigured() {
+      if (this.imageCombo) this.onWidgetChanged(this.imageCombo);
     }
 
     onDrawForeground(ctx) {

@@ -71,6 +71,41 @@ export function addWidgetFor(node, entry, app) {
   return w;
 }
 
+/**
+ * The upload button of image_upload combos (LoadImage): picks a file, POSTs it to
+ * /api/upload/image, adds the stored name to the combo and selects it.
+ */
+export function addUploadWidget(node, comboWidget, app) {
+  const input = document.createElement("input");
+  input.type = "file";
+  input.accept = "image/png,image/jpeg,image/webp,image/gif";
+  input.hidden = true;
+  input.className = "sdflow-upload";
+  document.body.append(input);
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    try {
+      const res = await app.api.uploadImage(file);
+      const name = res.subfolder ? `${res.subfolder}/${res.name}` : res.name;
+      const values = comboWidget.options.values.filter((v) => !String(v).startsWith("("));
+      if (!values.includes(name)) values.push(name);
+      comboWidget.options.values = values;
+      comboWidget.value = name;
+      node.onWidgetChanged?.(comboWidget);
+      app.graphChanged();
+    } catch (err) {
+      app.panels.error(`Upload of ${file.name} failed`, String(err.message || err));
+    }
+  });
+  const w = node.addWidget("button", "choose file to upload", "image", () => input.click(), { serialize: false });
+  w.serialize = false;
+  w.fileInput = input;
+  w.onRemove = () => input.remove();
+  return w;
+}
+
 /** Run control_after_generate widgets of a node (after a queue). rnd for tests. */
 export function runControlWidgets(node, rnd = Math.random) {
   for (const cw of node.widgets || []) {

@@ -2,7 +2,7 @@
 
 Parametrized over workflows: the toy image workflow (no torch) and the txt2img example on a tiny random
 checkpoint (needs torch and the built-in nodes; skipped until they exist). Add a case by adding a function
-returning (LiveServer, api_prompt, expected_image_size or None).
+returning (LiveServer, api_prompt, expectations: size, optional pixel and preview count).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def toy_image_case(tmp_path):
     with open(os.path.join(HERE, "workflows", "toy_image.json"), encoding="utf-8") as f:
         prompt = json.load(f)
-    return LiveServer(str(tmp_path)), prompt, (48, 32)
+    return LiveServer(str(tmp_path)), prompt, {"size": (48, 32), "pixel": (0x33, 0x99, 0xFF), "previews": 4}
 
 
 def txt2img_case(tmp_path):
@@ -66,12 +66,12 @@ def txt2img_case(tmp_path):
                 inputs[key] = 64
     executor = Executor(registry, make_cache("classic"), ctx)
     return LiveServer(str(tmp_path), executor=executor, registry=registry, paths=paths,
-                      device_manager=device), prompt, None
+                      device_manager=device), prompt, {"size": (64, 64)}
 
 
 @pytest.mark.parametrize("case", [toy_image_case, txt2img_case], ids=["toy_image", "txt2img_tiny"])
 def test_user_client_script_runs_workflow_and_downloads_image(tmp_path, case):
-    server, prompt, size = case(tmp_path)
+    server, prompt, expect = case(tmp_path)
     try:
         prompt_id, messages, previews, images = client_script.run(server.base, prompt)
     finally:
@@ -87,9 +87,8 @@ def test_user_client_script_runs_workflow_and_downloads_image(tmp_path, case):
     for name, data in images.items():
         img = Image.open(io.BytesIO(data))
         img.load()
-        assert img.format == "PNG"
-        if size is not None:
-            assert img.size == size
-            assert img.convert("RGB").getpixel((0, 0)) == (0x33, 0x99, 0xFF)
-    if size is not None:
-        assert previews == 4   # one binary preview frame per ToyImage step
+        assert img.format == "PNG" and img.size == expect["size"]
+        if "pixel" in expect:
+            assert img.convert("RGB").getpixel((0, 0)) == expect["pixel"]
+    if "previews" in expect:
+        assert previews == expect["previews"]   # one binary preview frame per ToyImage step

@@ -13,7 +13,6 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable
 
-from .types import is_link
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -44,18 +43,25 @@ def literal_key(value: Any) -> str:
 
 def signature_for(class_type: str, inputs: dict, upstream: dict[str, str], is_changed: Any = None,
                   node_id: str | None = None) -> str:
-    """Digest of one node; ``upstream`` maps linked node ids to their signatures."""
+    """Digest of one node; ``upstream`` maps linked node ids to their signatures.
+
+    Runs for every node of every prompt (cached or not), so the common cases are inlined.
+    """
     parts = [class_type]
+    append = parts.append
     for name in sorted(inputs):
         v = inputs[name]
-        if is_link(v):
-            parts.append(f"{name}<{upstream[v[0]]}:{int(v[1])}")
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            append(f"{name}={v!r}")
+        elif (t is list or t is tuple) and len(v) == 2 and type(v[0]) is str and type(v[1]) in (int, float):
+            append(f"{name}<{upstream[v[0]]}:{v[1]}")
         else:
-            parts.append(f"{name}={literal_key(v)}")
+            append(f"{name}={literal_key(v)}")
     if is_changed is not None:
-        parts.append(f"#changed={is_changed}")
+        append(f"#changed={is_changed}")
     if node_id is not None:
-        parts.append(f"#id={node_id}")
+        append(f"#id={node_id}")
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 

@@ -1,6 +1,6 @@
 // Node types: one litegraph class per /object_info entry, plus the frontend-only
 // Reroute, PrimitiveNode and Note nodes.
-import { LGraphNode, LiteGraph } from "../vendor/litegraph/litegraph.es.js";
+import { LGraphNode, LiteGraph, TitleMode } from "../vendor/litegraph/litegraph.es.js";
 import { CONTROL_WIDGET, parseInputSpec, socketInputs, widgetLayout } from "./graph.js";
 import { addTextArea, addUploadWidget, addWidgetFor, comboValues } from "./widgets.js";
 
@@ -225,6 +225,7 @@ export function refreshCombos(graph, objectInfo) {
 /** Reroute: one "*" input and output; passes its link on. */
 class RerouteNode extends LGraphNode {
   static title = "Reroute";
+  static title_mode = TitleMode.NO_TITLE;
   constructor(title) {
     super(title ?? "Reroute");
     this.isVirtualNode = true;

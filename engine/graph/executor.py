@@ -61,6 +61,28 @@ def _format_value(x: Any) -> Any:
     return text if len(text) <= 1000 else text[:1000] + "..."
 
 
+class DynamicPrompt:
+    """What a DYNPROMPT hidden input receives: the prompt plus nodes spliced in by expansion."""
+
+    def __init__(self, original: dict, nodes: dict) -> None:
+        self._original = original
+        self._nodes = nodes
+
+    def get_node(self, node_id: str) -> dict:
+        if node_id not in self._nodes:
+            raise KeyError(f"node '{node_id}' is not in the prompt")
+        return self._nodes[node_id]
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._nodes
+
+    def all_node_ids(self) -> list[str]:
+        return list(self._nodes)
+
+    def get_original_prompt(self) -> dict:
+        return self._original
+
+
 class _Events:
     """The listener's methods resolved once per run (missing ones are skipped)."""
 
@@ -288,7 +310,7 @@ class _Run:
         if kind == "UNIQUE_ID":
             return node_id
         if kind == "DYNPROMPT":
-            return self.nodes
+            return DynamicPrompt(self.prompt, self.nodes)
         if kind == "AUTH_TOKEN_COMFY_ORG":
             return self.extra_data.get("auth_token_comfy_org")
         if kind == "API_KEY_COMFY_ORG":

@@ -462,3 +462,20 @@ def test_node_instances_persist_across_runs(registry, executor):
     executor.execute({"3": {"class_type": "ToyConstInt", "inputs": {"value": 1}}, "4": _out("3")}, "c")
     p["1"]["inputs"]["v"] = 2
     assert executor.execute(p, "d").outputs["2"]["value"] == [1]   # node 1 left the prompt: fresh object
+
+
+def test_dynprompt_hidden_input(registry, executor):
+    class Dyn:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {}, "hidden": {"dyn": "DYNPROMPT", "uid": "UNIQUE_ID"}}
+        RETURN_TYPES = ()
+        OUTPUT_NODE = True
+        FUNCTION = "run"
+
+        def run(self, dyn, uid):
+            return {"ui": {"me": [dyn.get_node(uid)["class_type"]], "ids": [sorted(dyn.all_node_ids())]}}
+
+    registry.register("Dyn", Dyn)
+    res = executor.execute({"1": {"class_type": "Dyn", "inputs": {}}}, "p")
+    assert res.outputs["1"] == {"me": ["Dyn"], "ids": [["1"]]}

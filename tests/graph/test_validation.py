@@ -228,3 +228,26 @@ def test_10000_node_cycle_is_found(registry):
     p["0"] = {"class_type": "ToyAdd", "inputs": {"a": ["9998", 0], "b": 1}}
     ok, err, outs, ne = validate_prompt(p, registry)
     assert not ok and len(ne) == 9999 and ne["0"]["errors"][0]["type"] == "dependency_cycle"
+
+
+def test_exception_inside_validate_inputs_is_reported(registry):
+    class Raises:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {"x": ("INT", {"default": 0})}}
+        RETURN_TYPES = ()
+        FUNCTION = "run"
+        OUTPUT_NODE = True
+
+        @classmethod
+        def VALIDATE_INPUTS(cls, x):
+            raise RuntimeError("validator blew up")
+
+        def run(self, x):
+            return ()
+
+    registry.register("Raises", Raises)
+    ok, err, outs, ne = validate_prompt({"1": {"class_type": "Raises", "inputs": {"x": 1}}}, registry)
+    e = ne["1"]["errors"][0]
+    assert not ok and e["type"] == "exception_during_validation" and e["details"] == "validator blew up"
+    assert e["extra_info"]["exception_type"] == "RuntimeError" and e["extra_info"]["traceback"]

@@ -145,7 +145,8 @@ def test_reconnect_while_running_gets_current_node(server):
     ws2 = WSClient(server.base, "re")
     assert ws2.recv()["type"] == "status"
     assert ws2.recv() == {"type": "executing", "data": {"node": "1", "display_node": "1", "prompt_id": pid}}
-    ws2.until_done(pid)
+    assert request(server.base, "POST", "/interrupt", {"prompt_id": pid})[0] == 200
+    assert "execution_interrupted" in describe(ws2.until_done(pid))
     ws2.close()
 
 

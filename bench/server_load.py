@@ -81,7 +81,14 @@ async def wait_up(session: aiohttp.ClientSession, url: str, proc: subprocess.Pop
     raise SystemExit("server did not start")
 
 
-async def phase_load(session: aiohttp.ClientSession, url: str, n_prompts: int, n_clients: int) -> None:
+def cpu_seconds(pid: int | None = None) -> float:
+    import psutil
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
+
+
+async def phase_load(session: aiohttp.ClientSession, url: str, n_prompts: int, n_clients: int,
+                     server_pid: int) -> None:
     latencies: list[float] = []
     ids: list[str] = []
     counter = iter(range(n_prompts))
@@ -100,10 +107,15 @@ async def phase_load(session: aiohttp.ClientSession, url: str, n_prompts: int, n
             ids.append(data["prompt_id"])
 
     t0 = time.perf_counter()
+    cpu_server, cpu_client = cpu_seconds(server_pid), cpu_seconds()
     await asyncio.gather(*(client() for _ in range(n_clients)))
     queued_s = time.perf_counter() - t0
+    cpu_server, cpu_client = cpu_seconds(server_pid) - cpu_server, cpu_seconds() - cpu_client
     print(f"queued {n_prompts} prompts from {n_clients} concurrent clients in {queued_s:.2f} s: "
           f"{n_prompts / queued_s:.0f} prompts/s")
+    print(f"CPU while queueing: server {cpu_server * 1000 / n_prompts:.2f} ms/prompt (incl. running them), "
+          f"client {cpu_client * 1000 / n_prompts:.2f} ms/prompt; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     print(f"POST /prompt latency: p50 {pct(latencies, 50) * 1000:.1f} ms, p99 {pct(latencies, 99) * 1000:.1f} ms, "
           f"max {max(latencies) * 1000:.1f} ms")
     while True:
@@ -163,7 +175,7 @@ async def main_async(args: argparse.Namespace) -> None:
         async with aiohttp.ClientSession(connector=connector) as session:
             await wait_up(session, url, proc)
             print(f"server: main.py pid {proc.pid}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
-            await phase_load(session, url, args.prompts, args.clients)
+            await phase_load(session, url, args.prompts, args.clients, proc.pid)
             await phase_responsiveness(session, url, args.busy_seconds)
     finally:
         proc.terminate()

@@ -91,3 +91,16 @@ def test_png_metadata_round_trips_prompt_and_workflow(run, engine):
     _, text = pixels(ctx, result)
     assert json.loads(text["prompt"]) == prompt
     assert json.loads(text["workflow"]) == workflow
+
+
+@pytest.mark.parametrize("name", ["txt2img.json", "sdxl_refiner.json"])
+def test_batch_of_two_with_one_prompt(run, engine, name):
+    _, ctx = engine
+    prompt = shrink(load_example(name))
+    prompt["5"]["inputs"]["batch_size"] = 2
+    result, _ = run(prompt)
+    assert result.success, result.error
+    files = saved_images(ctx, result)
+    assert len(files) == 2
+    images = [np.array(Image.open(f)) for f in files]
+    assert images[0].shape == images[1].shape and images[0].tobytes() != images[1].tobytes()

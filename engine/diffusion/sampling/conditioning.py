@@ -85,7 +85,11 @@ def encode_model_inputs(model, conds: list[dict], x_shape, device, prompt_type: 
         params["latent_image"] = latent_image
         params["denoise_mask"] = denoise_mask
         extra = extra_fn(params, x_shape[0], device) if extra_fn is not None else {}
-        inputs = {"context": c["cross_attn"].to(device)}
+        context = c["cross_attn"]
+        if context.shape[0] != x_shape[0]:  # one prompt for a latent batch: repeat it (ComfyUI repeat_to_batch_size)
+            reps = -(-x_shape[0] // context.shape[0])
+            context = context.repeat(reps, *([1] * (context.ndim - 1)))[:x_shape[0]]
+        inputs = {"context": context.to(device)}
         if extra.get("y") is not None:
             inputs["y"] = extra["y"].to(device)
         if extra.get("c_concat") is not None:

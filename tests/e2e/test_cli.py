@@ -1,0 +1,51 @@
+"""`python main.py smoke-checkpoint` then `python main.py run` on the examples, as a newcomer would."""
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from .conftest import EXAMPLES, ROOT
+
+
+def main_py(*args, cwd=ROOT, timeout=240):
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return subprocess.run([sys.executable, os.path.join(ROOT, "main.py"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def fresh_base(tmp_path_factory):
+    """A base folder where only `main.py smoke-checkpoint` has been run."""
+    base = str(tmp_path_factory.mktemp("fresh"))
+    proc = main_py("smoke-checkpoint", "--base-directory", base)
+    assert proc.returncode == 0, proc.stderr
+    ckpt = os.path.join(base, "models", "checkpoints", "smoke-test-tiny.safetensors")
+    assert os.path.isfile(ckpt)
+    return base
+
+
+def test_default_workflow_runs_on_the_smoke_checkpoint(fresh_base):
+    proc = main_py("run", os.path.join(EXAMPLES, "txt2img.json"), "--base-directory", fresh_base, "--no-progress",
+                   "--set", "5.width=64", "--set", "5.height=48", "--set", "5.batch_size=2", "--set", "3.steps=2")
+    assert proc.returncode == 0, proc.stderr
+    saved = [line for line in proc.stdout.splitlines() if line.endswith(".png")]
+    assert [os.path.basename(p) for p in saved] == ["ComfyUI_00001_.png", "ComfyUI_00002_.png"]
+    for path in saved:
+        assert path.startswith(os.path.join(fresh_base, "output"))
+        with Image.open(path) as im:
+            assert im.size == (64, 48)
+            assert "prompt" in im.text
+
+
+def test_cli_reports_a_corrupt_input_naming_node_and_file(fresh_base):
+    input_dir = os.path.join(fresh_base, "input")
+    os.makedirs(input_dir, exist_ok=True)
+    with open(os.path.join(input_dir, "broken.png"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\nbroken")
+    proc = main_py("run", os.path.join(EXAMPLES, "img2img.json"), "--base-directory", fresh_base, "--no-progress",
+                   "--set", "10.image=broken.png", "--set", "3.steps=1")
+    assert proc.returncode == 1, proc.stderr
+    assert "LoadImage" in proc.stderr and "broken.png" in proc.stderr
+    assert "node 10" in proc.stderr

@@ -23,7 +23,7 @@ from engine.diffusion.families import Family
 from engine.diffusion.handles import ModelHandle, VAEHandle
 from engine.diffusion.models.unet import UNetModel
 from engine.diffusion.models.vae import AutoencoderKL
-from engine.diffusion.safe_load import TensorSource, WeightFileError, open_weights
+from engine.diffusion.safe_load import TensorSource, WeightFileError, open_weights, trim_process_heap
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,7 @@ def load_checkpoint(path: str, device_manager: DeviceManager, embedding_dirs: Se
         return model, clip, vae
     finally:
         src.close()
+        trim_process_heap()
 
 
 def _clip_kind(fam: Family) -> str:
@@ -416,6 +417,7 @@ def load_unet(path: str, device_manager: DeviceManager) -> ModelHandle:
         return ModelHandle(rec.value, fam, dm, source=path, keepalive=(rec,))
     finally:
         raw.close()
+        trim_process_heap()
 
 
 # --------------------------------------------------------------------- text encoders

@@ -159,6 +159,10 @@ class ModelHandle:
                                  f"{y.shape[1]}, the model expects {cfg.adm_in_channels}")
             out["y"] = _resize_to_batch(y, batch).to(device)
         if cfg.in_channels > fam.latent_channels:
+            if latent_shape is None and "width" in cond_dict and "height" in cond_dict:
+                # the sampler fills width/height from the latent (x * 8) when the cond has none
+                latent_shape = (batch, fam.latent_channels, int(cond_dict["height"]) // 8,
+                                int(cond_dict["width"]) // 8)
             out["c_concat"] = self._concat_cond(cond_dict, batch, device, latent_shape)
         return out
 

@@ -13,6 +13,7 @@ import json
 import mmap
 import os
 import struct
+import warnings
 from collections.abc import Iterator, Mapping
 
 import torch
@@ -133,14 +134,19 @@ class SafetensorsSource(TensorSource):
         dt, shape, start, end = self._entries[key]
         if self._mm is None:
             raise WeightFileError(f"{self.path}: file is closed")
-        out = torch.empty(shape, dtype=dt)
+        target = dt if dtype is None else dtype
+        out = torch.empty(shape, dtype=target)
         if end > start:
             begin = self._base + start
-            # Copy straight from the mapping into the tensor's own memory.
-            out.view(-1).view(torch.uint8).numpy()[:] = memoryview(self._mm)[begin:self._base + end]
+            with warnings.catch_warnings():
+                # a read-only mapping: the view is only ever read from
+                warnings.simplefilter("ignore", UserWarning)
+                view = torch.frombuffer(self._mm, dtype=dt, count=out.numel(), offset=begin)
+            # One pass from the mapped file into the tensor's own memory, casting on the way
+            # (no full-size temporary in the file dtype).
+            out.view(-1).copy_(view)
+            del view
             self._release(begin, self._base + end)
-        if dtype is not None and dtype != dt:
-            out = out.to(dtype)
         return out
 
     def _release(self, begin: int, end: int) -> None:
@@ -247,6 +253,25 @@ def open_weights(path: str) -> TensorSource:
     if len(head) == 9 and head[8:9] == b"{":
         return SafetensorsSource(path)
     return DictSource(load_pickle_weights(path), path=path)
+
+
+def trim_process_heap() -> None:
+    """Give freed heap memory back to the OS (glibc malloc_trim) after a big load; no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+    import sys
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+    except OSError:
+        return
+    trim = getattr(libc, "malloc_trim", None)  # absent on musl
+    if trim is not None:
+        trim(0)
 
 
 def load_state_dict(path: str, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:

@@ -96,6 +96,9 @@ def test_inpaint_concat_defaults_and_mask():
     # concat_latent_image is an unscaled LATENT: scaled by the family factor
     c = m.extra_conds({"concat_mask": mask, "concat_latent_image": latent}, 1, "cpu", (1, 4, 6, 5))["c_concat"]
     assert torch.allclose(c[:, 1:], latent * 0.18215)
+    # called as the sampler does: no latent_shape, width/height (latent * 8) in the cond dict
+    c = m.extra_conds({"width": 40, "height": 48, "latent_image": None, "denoise_mask": None}, 1, "cpu")
+    assert c["c_concat"].shape == (1, 5, 6, 5)
 
 
 def test_inpaint_model_runs_with_concat(tiny_models, dm):

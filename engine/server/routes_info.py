@@ -128,8 +128,54 @@ async def extensions(request: web.Request) -> web.Response:
     return web.json_response(await st.in_io(_list_extensions, st))
 
 
+async def experiment_models(request: web.Request) -> web.Response:
+    paths = state_of(request).paths
+    return web.json_response([{"name": key, "folders": paths.folder(key)} for key in paths.keys()])
+
+
+def _model_entries(paths: Any, folder: str) -> list[dict]:
+    out = []
+    for index, root in enumerate(paths.folder(folder)):
+        if not os.path.isdir(root):
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for fn in sorted(filenames):
+                if fn.startswith("."):
+                    continue
+                full = os.path.join(dirpath, fn)
+                out.append({"name": os.path.relpath(full, root).replace(os.sep, "/"), "pathIndex": index,
+                            "modified": os.path.getmtime(full), "size": os.path.getsize(full)})
+    allowed = set(paths.list_files(folder))
+    return [e for e in out if e["name"] in allowed]
+
+
+async def experiment_models_folder(request: web.Request) -> web.Response:
+    st = state_of(request)
+    folder = request.match_info["folder"]
+    if folder in ("input", "output", "temp"):
+        raise bad_request(f"unknown model folder {folder!r}", 404)
+    try:
+        return web.json_response(await st.in_io(_model_entries, st.paths, folder))
+    except KeyError:
+        raise bad_request(f"unknown model folder {folder!r}", 404) from None
+
+
+async def empty_object(request: web.Request) -> web.Response:
+    """Editor helpers this engine has no content for (translations, templates, shared subgraphs)."""
+    return web.json_response({})
+
+
+async def global_subgraph(request: web.Request) -> web.Response:
+    raise bad_request(f"subgraph {request.match_info['subgraph_id']!r} not found", 404)
+
+
 def routes() -> list[tuple[str, str, Any]]:
     return [("GET", "/object_info", object_info), ("GET", "/object_info/{node_class}", object_info_one),
             ("GET", "/system_stats", system_stats), ("GET", "/embeddings", embeddings),
             ("GET", "/models", models), ("GET", "/models/{folder}", models_folder),
-            ("GET", "/features", features), ("GET", "/extensions", extensions)]
+            ("GET", "/features", features), ("GET", "/extensions", extensions),
+            ("GET", "/experiment/models", experiment_models),
+            ("GET", "/experiment/models/{folder}", experiment_models_folder),
+            ("GET", "/i18n", empty_object), ("GET", "/workflow_templates", empty_object),
+            ("GET", "/global_subgraphs", empty_object), ("GET", "/global_subgraphs/{subgraph_id}", global_subgraph)]

@@ -60,6 +60,14 @@ def test_models_embeddings_system_stats_features(server):
     assert request(server.base, "GET", "/api/models/unet")[0] == 200     # legacy name mapped
     assert request(server.base, "GET", "/models/nonsense")[0] == 404
     assert request(server.base, "GET", "/embeddings")[1] == ["easyneg"]
+    _, exp, _ = request(server.base, "GET", "/experiment/models")
+    assert {"name": "checkpoints", "folders": [ckpt]} in exp
+    _, files, _ = request(server.base, "GET", "/api/experiment/models/checkpoints")
+    assert [(f["name"], f["pathIndex"]) for f in files] == [("sub/a.safetensors", 0)]
+    assert request(server.base, "GET", "/experiment/models/bogus")[0] == 404
+    for path in ("/i18n", "/workflow_templates", "/api/global_subgraphs"):
+        assert request(server.base, "GET", path)[1] == {}, path
+    assert request(server.base, "GET", "/global_subgraphs/x")[0] == 404
     _, stats, _ = request(server.base, "GET", "/system_stats")
     for key in ("os", "ram_total", "ram_free", "comfyui_version", "python_version", "pytorch_version",
                 "embedded_python", "argv"):

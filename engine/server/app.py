@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator
 from aiohttp import web
 
 from .admission import Admission
-from .queue import Checkpointer, PromptQueue, PromptStore
+from .queue import Checkpointer, PromptQueue, PromptStore, QueueLock
 from .routes import add_routes
 from .routes_prompt import make_validator
 from .security import MAX_UPLOAD_BYTES_KEY, build_middlewares
@@ -34,7 +34,10 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     st.db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue-db")
     st.io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="server-io")
     os.makedirs(st.paths.user_dir, exist_ok=True)
-    st.store = PromptStore(os.path.join(st.paths.user_dir, QUEUE_DB_NAME), st.config.max_history)
+    db_path = os.path.join(st.paths.user_dir, QUEUE_DB_NAME)
+    lock = QueueLock(db_path)
+    lock.acquire()
+    st.store = PromptStore(db_path, st.config.max_history)
     st.queue = PromptQueue(st.store, on_change=st.hub.publish_status)
     if st.queue.recovered_errors:
         log.warning("prompts running at earlier crashes recorded as failed: %s", st.queue.recovered_errors)
@@ -58,6 +61,7 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
         st.db_pool.shutdown(wait=True)
         st.io_pool.shutdown(wait=True)
         st.store.close()
+        lock.release()
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -213,6 +213,35 @@ class PromptStore:
             self._conn.execute("DELETE FROM history")
 
 
+class QueueLock:
+    """An exclusive lock on the queue database's directory, so two servers never share one queue.
+
+    Held for the life of the server (released by the OS if the process dies)."""
+
+    def __init__(self, db_path: str) -> None:
+        self.path = db_path + ".lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:   # not POSIX: no advisory locks; one server per user directory is on the user
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise RuntimeError(f"another server is already using the prompt queue {self.path[:-5]} "
+                               "(pass a different --user-directory)") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class Checkpointer:
     """Background thread that checkpoints the store's WAL every ``interval`` seconds."""
 

@@ -1,7 +1,9 @@
 """The durable queue and history (SQLite) without the HTTP layer."""
 import threading
 
-from engine.server.queue import MAX_ATTEMPTS, PromptQueue, PromptStore, QueueItem
+import pytest
+
+from engine.server.queue import MAX_ATTEMPTS, PromptQueue, PromptStore, QueueItem, QueueLock
 
 
 def _item(pid: str, number: float, **extra) -> QueueItem:
@@ -112,3 +114,15 @@ def test_duplicate_prompt_id_is_refused(tmp_path):
         assert "dup" in str(e)
     else:
         raise AssertionError("duplicate prompt_id accepted")
+
+
+def test_queue_lock_keeps_a_second_server_off_the_same_queue(tmp_path):
+    db = str(tmp_path / "q.db")
+    first = QueueLock(db)
+    first.acquire()
+    with pytest.raises(RuntimeError, match="another server"):
+        QueueLock(db).acquire()
+    first.release()
+    again = QueueLock(db)
+    again.acquire()
+    again.release()

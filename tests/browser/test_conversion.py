@@ -1,6 +1,6 @@
 """The editor's UI->API conversion (web/js/graph.js, run in node) and the Python one
-(engine.graph.workflow.ui_to_api) give the same prompt for every shared UI fixture,
-and both match the prompts written by hand for the fixtures in expected/."""
+(engine.graph.workflow.ui_to_api) give the same prompt for every shared UI fixture, and
+each fixture converts to the API example it mirrors (web/examples/<extra.mirrors>)."""
 from __future__ import annotations
 
 import glob
@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "ui_workflows")
-EXPECTED = os.path.join(FIXTURES, "expected")
+EXAMPLES = os.path.join(ROOT, "web", "examples")
 CONVERTER = os.path.join(ROOT, "tests", "browser", "convert_ui.mjs")
 FILES = sorted(glob.glob(os.path.join(FIXTURES, "*.json")))
 
@@ -28,10 +28,6 @@ def registry(tmp_path_factory):
 
     base = str(tmp_path_factory.mktemp("conv"))
     paths = FolderPaths(base)
-    # the fixtures name this checkpoint; an empty file is enough for the combo list
-    folder = os.path.join(paths.models_dir, "checkpoints")
-    os.makedirs(folder, exist_ok=True)
-    open(os.path.join(folder, "tiny_sd1.safetensors"), "wb").close()
     reg, _ = build_registry(paths)
     return reg
 
@@ -52,11 +48,17 @@ def _strip_meta(prompt: dict) -> dict:
     return {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in prompt.items()}
 
 
+def _mirrored_example(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        name = json.load(f)["extra"]["mirrors"]
+    return os.path.join(EXAMPLES, name)
+
+
 def test_fixtures_present():
     names = {os.path.basename(f) for f in FILES}
-    assert {"txt2img.json", "txt2img_reroute_primitive_muted.json", "txt2img_v1.json"} <= names
+    assert {"txt2img.json", "txt2img_reroute_primitive_muted.json", "txt2img_v1.json", "img2img.json"} <= names
     for f in FILES:
-        assert os.path.exists(os.path.join(EXPECTED, os.path.basename(f))), f"no expected prompt for {f}"
+        assert os.path.exists(_mirrored_example(f)), f"{f} mirrors a missing example"
 
 
 @pytest.mark.parametrize("path", FILES, ids=os.path.basename)
@@ -72,7 +74,7 @@ def test_js_and_python_conversions_agree(path, registry, js_prompts):
 
 
 @pytest.mark.parametrize("path", FILES, ids=os.path.basename)
-def test_conversion_matches_hand_written_prompt(path, js_prompts):
-    with open(os.path.join(EXPECTED, os.path.basename(path)), encoding="utf-8") as f:
+def test_conversion_gives_the_mirrored_example(path, js_prompts):
+    with open(_mirrored_example(path), encoding="utf-8") as f:
         expected = json.load(f)
-    assert _strip_meta(js_prompts[path]) == expected
+    assert _strip_meta(js_prompts[path]) == _strip_meta(expected)

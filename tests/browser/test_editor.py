@@ -244,7 +244,8 @@ def test_search_box_and_category_menu_add_nodes(editor, checkpoint):
     page.mouse.click(x, y)
     page.wait_for_selector(".litesearchbox input")
     page.keyboard.type("KSampler")
-    page.wait_for_selector(".litesearchbox .lite-search-item")
+    page.wait_for_function("""() => { const i = document.querySelector('.litesearchbox .lite-search-item');
+        return i && i.textContent.startsWith('KSampler'); }""")
     page.keyboard.press("Enter")
     page.wait_for_function("app.graph._nodes.length === 1")
     assert ed.js("app.graph._nodes[0].type") == "KSampler"
@@ -305,8 +306,9 @@ def test_save_export_and_load_files(editor, checkpoint, tmp_path):
     # a version 1 file loads through the Load button
     fixture = os.path.join(ROOT, "tests", "fixtures", "ui_workflows", "txt2img_v1.json")
     page.set_input_files("#file-input", fixture)
-    page.wait_for_function("app.graph.getNodeById(3) && app.graph.getNodeById(3).widgets[4].value === 'euler_ancestral'")
-    assert ed.widget(9, "filename_prefix") == "v1/txt2img"
+    page.wait_for_function("app.graph.getNodeById(6) && app.graph.getNodeById(6).title === 'Positive'")
+    assert ed.widget(6, "text").startswith("a photograph of a lighthouse")
+    assert ed.js("app.graph._groups.map((g) => g.title)") == ["Prompts"]
     # an API-format file loads too (nodes laid out from the prompt)
     p = tmp_path / "api.json"
     p.write_text(json.dumps(api))
@@ -412,3 +414,20 @@ def test_node_description_is_the_title_tooltip(editor, checkpoint):
     ed.page.mouse.move(x + 2, y)
     assert ed.page.get_attribute("#graph-canvas", "title") == ed.js(
         "app.objectInfo.KSampler.input.required.steps[1].tooltip")
+
+
+def test_examples_menu_loads_an_api_example(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    with open(os.path.join(ROOT, "web", "examples", "hires_fix.json"), encoding="utf-8") as f:
+        example = json.load(f)
+    page.click("#examples-button")
+    page.wait_for_selector("#examples-menu button.example")
+    names = page.locator("#examples-menu button.example").all_inner_texts()
+    assert "txt2img" in names and "hires_fix" in names and "README" not in " ".join(names)
+    page.click("#examples-menu button.example:text-is('hires_fix')")
+    page.wait_for_function(f"app.graph._nodes.length === {len(example)}")
+    assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
+        {k: v["inputs"] for k, v in example.items()}
+    assert ed.js("app.graph.getNodeById(11).title") == "KSampler (hires pass)"
+    assert ed.errors == []

@@ -134,13 +134,15 @@ class Hub:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """The /ws endpoint."""
-        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20)
+        # No per-message deflate: every message would be compressed once per client (previews are
+        # JPEG anyway); a short close timeout so an unresponsive peer cannot hold up a close.
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1 << 20, compress=False, timeout=2.0)
         await ws.prepare(request)
         sid = request.query.get("clientId") or uuid.uuid4().hex
         old = self.clients.get(sid)
         if old is not None:
             old.closed = True
-            await old.ws.close(code=1000, message=b"replaced by a newer connection")
+            asyncio.ensure_future(old.ws.close(code=1000, message=b"replaced by a newer connection"))
         client = Client(sid=sid, ws=ws, queue=asyncio.Queue(maxsize=self.queue_size))
         self.clients[sid] = client
         greeting = {"status": {"exec_info": {"queue_remaining": self.remaining()}}, "sid": sid}
@@ -179,7 +181,9 @@ class Hub:
             self._enqueue(client, json.dumps({"type": "feature_flags", "data": self.server_flags}), False)
 
     async def close_all(self) -> None:
-        for c in list(self.clients.values()):
-            c.closed = True
-            await c.ws.close(code=1001, message=b"server shutdown")
+        clients = list(self.clients.values())
         self.clients.clear()
+        for c in clients:
+            c.closed = True
+        await asyncio.gather(*(c.ws.close(code=1001, message=b"server shutdown") for c in clients),
+                             return_exceptions=True)

@@ -207,3 +207,24 @@ def test_flooded_stalled_client_stays_bounded_and_others_get_everything(server):
     assert hist[pid]["status"]["status_str"] == "success"
     stalled.close()
     reader.close()
+
+
+def test_same_client_id_replaces_the_older_socket(server):
+    import websocket
+    old = WSClient(server.base, "dup")
+    old.recv()
+    new = WSClient(server.base, "dup")
+    assert new.recv()["data"]["sid"] == "dup"
+    pid = post(server, IMAGE_WF, "dup")
+    assert describe(new.until_done(pid))[-1] == "executing:None"
+    old.ws.settimeout(5)
+    try:
+        while True:   # the old socket is closed by the server (no prompt events reach it)
+            frame = old.ws.recv()
+            assert frame == "" or "execution_start" not in str(frame)
+            if frame == "":
+                break
+    except (websocket.WebSocketConnectionClosedException, ConnectionError):
+        pass
+    old.close()
+    new.close()

@@ -1,4 +1,6 @@
-"""`python main.py smoke-checkpoint` then `python main.py run` on the examples, as a newcomer would."""
+"""`python main.py smoke-checkpoint` then `python main.py run` on the examples, as a newcomer would.
+
+One real subprocess (the default workflow); the rest call main.main() in-process to stay quick."""
 import os
 import subprocess
 import sys
@@ -15,12 +17,18 @@ def main_py(*args, cwd=ROOT, timeout=240):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def main_in_process(*args) -> int:
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    import main
+    return main.main(list(args))
+
+
 @pytest.fixture(scope="module")
 def fresh_base(tmp_path_factory):
-    """A base folder where only `main.py smoke-checkpoint` has been run."""
+    """A base folder where only `main.py smoke-checkpoint` has been run (in-process: same code path)."""
     base = str(tmp_path_factory.mktemp("fresh"))
-    proc = main_py("smoke-checkpoint", "--base-directory", base)
-    assert proc.returncode == 0, proc.stderr
+    assert main_in_process("smoke-checkpoint", "--base-directory", base) == 0
     ckpt = os.path.join(base, "models", "checkpoints", "smoke-test-tiny.safetensors")
     assert os.path.isfile(ckpt)
     return base
@@ -39,13 +47,13 @@ def test_default_workflow_runs_on_the_smoke_checkpoint(fresh_base):
             assert "prompt" in im.text
 
 
-def test_cli_reports_a_corrupt_input_naming_node_and_file(fresh_base):
+def test_cli_reports_a_corrupt_input_naming_node_and_file(fresh_base, capsys):
     input_dir = os.path.join(fresh_base, "input")
     os.makedirs(input_dir, exist_ok=True)
     with open(os.path.join(input_dir, "broken.png"), "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\nbroken")
-    proc = main_py("run", os.path.join(EXAMPLES, "img2img.json"), "--base-directory", fresh_base, "--no-progress",
-                   "--set", "10.image=broken.png", "--set", "3.steps=1")
-    assert proc.returncode == 1, proc.stderr
-    assert "LoadImage" in proc.stderr and "broken.png" in proc.stderr
-    assert "node 10" in proc.stderr
+    rc = main_in_process("run", os.path.join(EXAMPLES, "img2img.json"), "--base-directory", fresh_base,
+                         "--no-progress", "--set", "10.image=broken.png", "--set", "3.steps=1")
+    err = capsys.readouterr().err
+    assert rc == 1, err
+    assert "LoadImage" in err and "broken.png" in err and "node 10" in err

@@ -77,6 +77,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     misc.add_argument("--verbose", type=str, default="INFO", nargs="?", const="DEBUG",
                       choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     misc.add_argument("--log-stdout", action="store_true")
+    misc.add_argument("--max-image-pixels", type=int, default=None, metavar="N",
+                      help="LoadImage refuses images with more pixels (default 89478485, PIL's limit; 0: no limit)")
     misc.add_argument("--quick-test-for-ci", action="store_true")
     misc.add_argument("--windows-standalone-build", action="store_true")
     return p

@@ -142,7 +142,6 @@ class _Run:
         self.expanded: dict[str, list] = {}       # parent node -> per-call results (links resolved later)
         self.tasks: dict[asyncio.Future, str] = {}
         self.param_cache: dict[tuple, _Param] = {}
-        self.objects_used: set[tuple] = set()
 
     # -- signatures --------------------------------------------------------
     def ensure_signatures(self, roots: list[str]) -> None:
@@ -374,7 +373,7 @@ class Executor:
         self._interrupt = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
-        self._objects: dict[tuple, Any] = {}   # (node_id, class) -> instance, kept for the latest prompt
+        self._objects: dict[tuple, Any] = {}   # (node_id, class_type) -> instance, kept for the latest prompt
 
     def interrupt(self) -> None:
         """Stop the current run between nodes and at the node's next check_interrupt()."""
@@ -386,10 +385,11 @@ class Executor:
 
     def _prune_objects(self, run: _Run) -> None:
         # Keep the instances of the nodes this prompt has (run or not), drop the others.
-        if len(self._objects) > len(run.objects_used):
-            keep = {(nid, self.registry.get(node.get("class_type"))) for nid, node in run.nodes.items()}
-            for key in [k for k in self._objects if k not in keep]:
-                del self._objects[key]
+        nodes = run.nodes
+        stale = [key for key in self._objects
+                 if key[0] not in nodes or nodes[key[0]].get("class_type") != key[1]]
+        for key in stale:
+            del self._objects[key]
 
     # -- public entry --------------------------------------------------------
     def execute(self, prompt: dict, prompt_id: str, extra_data: dict | None = None,
@@ -541,11 +541,10 @@ class Executor:
 
     def _instance(self, run: _Run, nid: str, info: NodeClassInfo) -> Any:
         """The node's object, kept across runs per (node id, class) as ComfyUI does."""
-        key = (nid, info.cls)
+        key = (nid, run.nodes[nid]["class_type"])
         obj = self._objects.get(key)
-        if obj is None:
+        if obj is None or type(obj) is not info.cls:   # new node, or its class was re-registered
             obj = self._objects[key] = info.cls()
-        run.objects_used.add(key)
         return obj
 
     def _request_lazy(self, run: _Run, nid: str, info: NodeClassInfo, data: dict) -> bool:

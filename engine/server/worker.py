@@ -44,10 +44,13 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after (interrupting) the current prompt; it goes back to the queue."""
         self._stop.set()
-        if self.current is not None:
-            self.executor.interrupt()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        # Interrupt until the thread ends: a single interrupt could land between two prompts
+        # and be cleared when the next one starts.
+        while self._thread is not None and self._thread.is_alive() and time.monotonic() < deadline:
+            if self.current is not None:
+                self.executor.interrupt()
+            self._thread.join(0.05)
 
     def request_free(self, unload_models: bool, free_memory: bool) -> None:
         with self._free_lock:

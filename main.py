@@ -117,7 +117,7 @@ def build_device(args: argparse.Namespace):
 
 
 def build_registry(args: argparse.Namespace, ctx, paths):
-    from engine.graph.plugins import load_custom_nodes
+    from engine.graph.plugins import load_custom_nodes, run_prestartup_scripts
     from engine.graph.registry import Registry
     registry = Registry(context=ctx)
     try:
@@ -131,8 +131,9 @@ def build_registry(args: argparse.Namespace, ctx, paths):
         log.info("custom nodes disabled (--disable-all-custom-nodes)")
     else:
         # As in ComfyUI, the whitelist names the packs that still load under --disable-all-custom-nodes.
-        reports = load_custom_nodes(registry, paths.folder("custom_nodes"),
-                                    whitelist=whitelist if args.disable_all_custom_nodes else None)
+        only = whitelist if args.disable_all_custom_nodes else None
+        run_prestartup_scripts(paths.folder("custom_nodes"), whitelist=only)
+        reports = load_custom_nodes(registry, paths.folder("custom_nodes"), whitelist=only)
         for r in reports:
             if r.error:
                 log.error("custom node pack %s failed to load (IMPORT FAILED)", r.name)

@@ -124,6 +124,26 @@ def load_pack(registry: Registry, name: str, path: str, builtin: set[str]) -> Pa
     return report
 
 
+def run_prestartup_scripts(folders: list[str], whitelist: set[str] | None = None) -> dict[str, str]:
+    """Run each pack's ``prestartup_script.py`` (before any pack is imported, as ComfyUI does).
+
+    Returns {pack name: traceback text} for scripts that raised; the others ran.
+    """
+    import runpy
+    failures: dict[str, str] = {}
+    for folder in folders:
+        for name, path in pack_entries(folder):
+            script = os.path.join(path, "prestartup_script.py")
+            if (whitelist and name not in whitelist) or not os.path.isfile(script):
+                continue
+            try:
+                runpy.run_path(script, run_name=f"custom_nodes.{name}.prestartup_script")
+            except BaseException:  # reported, never fatal (SystemExit included)
+                failures[name] = traceback.format_exc()
+                log.error("prestartup script of custom node pack %s failed:\n%s", name, failures[name])
+    return failures
+
+
 def load_custom_nodes(registry: Registry, folders: list[str], whitelist: set[str] | None = None) -> list[PackReport]:
     """Load every pack found in ``folders`` (in order); with a whitelist, only those names.
 

@@ -110,3 +110,17 @@ def test_whitelist_limits_loading(tmp_path):
     r = Registry()
     reports = load_custom_nodes(r, [folder], whitelist={"e_single"})
     assert [x.name for x in reports] == ["e_single"] and "Shout" not in r.names()
+
+
+def test_prestartup_scripts_run_and_failures_are_reported(tmp_path):
+    from engine.graph.plugins import run_prestartup_scripts
+    folder = str(tmp_path / "packs")
+    marker = tmp_path / "ran.txt"
+    _write(os.path.join(folder, "a_pack", "__init__.py"), GOOD)
+    _write(os.path.join(folder, "a_pack", "prestartup_script.py"),
+           f"open({str(marker)!r}, 'w').write('yes')\n")
+    _write(os.path.join(folder, "b_pack", "__init__.py"), GOOD)
+    _write(os.path.join(folder, "b_pack", "prestartup_script.py"), "raise RuntimeError('prestartup broke')\n")
+    failures = run_prestartup_scripts([folder])
+    assert marker.read_text() == "yes"
+    assert list(failures) == ["b_pack"] and "prestartup broke" in failures["b_pack"]

@@ -102,7 +102,7 @@ class ModelHandle:
         if control is not None:
             control = {k: [None if c is None else c.to(dev, dtype) for c in v] if v is not None else None
                        for k, v in control.items()}
-        with self.patcher.use() as module, torch.inference_mode():
+        with self.patcher.use() as module, torch.no_grad():
             if self.forward_override is not None:
                 module = self.forward_override
             out = module(
@@ -244,7 +244,7 @@ class VAEHandle:
         dev, dtype = dm.compute_device, self.dtype
         step = self._batch_size(pixels_per_item)
         outs = []
-        with torch.inference_mode():
+        with torch.no_grad():
             for i in range(0, x.shape[0], step):
                 outs.append(fn(x[i:i + step].to(dev, dtype)).float().cpu())
         return torch.cat(outs, dim=0)

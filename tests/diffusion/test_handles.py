@@ -211,3 +211,15 @@ def test_vae_batch_is_split_by_memory(tiny_models, dm, monkeypatch):
     split = vae.decode(z)
     assert calls == [1, 1, 1]
     assert torch.allclose(split, whole, atol=1e-5)
+
+
+def test_outputs_are_ordinary_tensors_downstream_code_may_edit(tiny_models, dm):
+    """No inference-mode tensors leak out: nodes and samplers update results in place."""
+    model, _, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm)
+    out = model.apply_model(torch.randn(1, 4, 8, 8), torch.tensor([1]), torch.randn(1, 77, 32))
+    out += 1.0
+    img = vae.decode(torch.randn(1, 4, 4, 4))
+    img[:, 0] = 0.0
+    lat = vae.encode(torch.rand(1, 32, 32, 3))
+    lat.mul_(2)
+    assert not (out.is_inference() or img.is_inference() or lat.is_inference())

@@ -184,3 +184,23 @@ def test_interrupt_stops_the_sampler_between_steps(engine):
     result = executor.execute(shrink(load_example("txt2img.json"), steps=6), "int", {}, None, listener)
     assert result.interrupted and not result.success
     assert [v for n, v in listener.steps if n == "3"] == [1]
+
+
+# ------------------------------------------------------------------ ControlNet
+def test_controlnet_changes_output_and_strength_zero_is_passthrough(run, engine):
+    _, ctx = engine
+    with_cn = shrink(load_example("controlnet.json"))
+    plain = json.loads(json.dumps(with_cn))
+    for nid in ("10", "11", "12"):
+        del plain[nid]
+    plain["3"]["inputs"]["positive"], plain["3"]["inputs"]["negative"] = ["6", 0], ["7", 0]
+    zero = json.loads(json.dumps(with_cn))
+    zero["12"]["inputs"]["strength"] = 0.0
+    late = json.loads(json.dumps(with_cn))
+    late["12"]["inputs"]["start_percent"] = late["12"]["inputs"]["end_percent"] = 1.0  # never active
+    results = [run(p)[0] for p in (plain, with_cn, zero, late)]
+    assert all(r.success for r in results), [r.error for r in results]
+    p_plain, p_cn, p_zero, p_late = (pixels_of(ctx, r) for r in results)
+    assert p_cn != p_plain
+    assert p_zero == p_plain
+    assert p_late == p_plain

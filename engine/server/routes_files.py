@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .bodies import bad_request
-from .images import ImageRejected, load_checked, open_checked, paste_mask, preview_bytes
+from .images import ImageRejected, open_checked, paste_mask, preview_bytes
 from .state import ServerState, state_of
 
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})

@@ -14,7 +14,7 @@ from .admission import PromptRequest
 from .bodies import bad_request, opt_bool, opt_str_list, query_int, read_json_object
 from .jobs import JOB_STATUSES, job_from_history, job_from_queue, sort_jobs
 from .queue import now_ms
-from .state import ServerState, state_of
+from .state import state_of
 
 log = logging.getLogger(__name__)
 

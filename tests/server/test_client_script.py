@@ -39,7 +39,7 @@ def txt2img_case(tmp_path):
         from engine.graph.executor import Executor
         from engine.graph.paths import FolderPaths
         from engine.graph.registry import Registry
-        from engine.graph.workflow import load_workflow_file, ui_to_api
+        from engine.graph.workflow import ui_to_api
         from nodes import register_builtin_nodes
     except ImportError as e:
         pytest.skip(f"txt2img needs the built-in nodes and tiny checkpoints: {e}")

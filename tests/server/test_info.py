@@ -5,8 +5,6 @@ import os
 import time
 import urllib.parse
 
-import pytest
-
 from tests.server.live import LiveServer, make_engine, request
 
 WF = {"1": {"class_type": "ToyConstInt", "inputs": {"value": 5}},
@@ -216,3 +214,24 @@ def test_free_unloads_models_and_resets_cache(tmp_path):
         assert len(executor.cache) == 0 and dev.unloaded == 2
     finally:
         srv.stop()
+
+
+def test_multi_user_settings_are_per_user(tmp_path):
+    srv = LiveServer(str(tmp_path), multi_user=True)
+    try:
+        status, alice, _ = request(srv.base, "POST", "/users", {"username": "alice"})
+        assert status == 200 and alice.startswith("alice_")
+        assert request(srv.base, "POST", "/users", {"username": "alice"})[0] == 400
+        assert request(srv.base, "GET", "/users")[1] == {"storage": "server", "users": {alice: "alice"}}
+        assert request(srv.base, "POST", "/settings", {"theme": "dark"}, headers={"comfy-user": alice})[0] == 200
+        assert request(srv.base, "GET", "/settings", headers={"comfy-user": alice})[1] == {"theme": "dark"}
+        assert request(srv.base, "GET", "/settings")[1] == {}          # the default user's
+        assert request(srv.base, "GET", "/settings", headers={"comfy-user": "mallory"})[0] == 403
+        assert request(srv.base, "GET", "/settings", headers={"comfy-user": "../default"})[0] == 403
+    finally:
+        srv.stop()
+    single = LiveServer(str(tmp_path / "single"))
+    try:
+        assert request(single.base, "POST", "/users", {"username": "bob"})[0] == 400
+    finally:
+        single.stop()

@@ -1,8 +1,6 @@
 """The OpenAPI description matches the routes, and a bounded schemathesis fuzz run finds no 500."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import yaml
 

@@ -193,3 +193,8 @@ def test_save_image_rgba(make, ctx):
     res = make("SaveImage").save_images(torch.ones(1, 4, 4, 4) * 0.5, "rgba")
     with Image.open(os.path.join(ctx.paths.output_dir, res["ui"]["images"][0]["filename"])) as im:
         assert im.mode == "RGBA"
+
+
+def test_save_image_batch_num_token(make, ctx):
+    res = make("SaveImage").save_images(torch.zeros(2, 8, 8, 3), "b%batch_num%")
+    assert [e["filename"] for e in res["ui"]["images"]] == ["b0_00001_.png", "b1_00002_.png"]

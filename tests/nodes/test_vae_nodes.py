@@ -51,7 +51,7 @@ def test_vae_encode_for_inpaint_greys_masked_pixels_and_grows_mask(make):
 def test_vae_tiled_nodes_pass_tile_sizes(make):
     vae = PoolVAE()
     make("VAEDecodeTiled").decode(vae, {"samples": torch.zeros(1, 4, 4, 4)}, 256, 128)
-    assert vae.tiled_args == (32, 8)  # overlap reduced to tile/4, both in latent pixels
+    assert vae.tiled_args == (256, 64)  # overlap reduced to tile/4, in image pixels
     make("VAEEncodeTiled").encode(vae, torch.zeros(1, 32, 32, 3), 512, 64)
     assert vae.tiled_args == (512, 64)
 

@@ -83,6 +83,8 @@ def test_queue_shows_image_then_seed_change_reruns_only_the_sampler(editor, serv
     assert all(p["max"] == 2 for p in progress if p["node"] == "3")
     if server.args.preview_method != "none":
         assert ed.js("window.__previews") >= 1, "no live preview frame reached the page"
+        # the last preview stays drawn on the sampler node
+        assert ed.js("app.graph.getNodeById(3).previewImage.naturalWidth") > 0
     assert sorted(ed.js("app.executedNodes")) == ["3", "4", "5", "6", "7", "8", "9"]
     # the gallery shows the same file
     ed.page.click("#side-tabs button[data-tab=history]")
@@ -129,6 +131,17 @@ def test_dropping_a_saved_png_restores_its_graph(editor, checkpoint):
     for n in restored["nodes"]:
         assert n.get("widgets_values", []) == by_id[n["id"]].get("widgets_values", []), n["type"]
     # the same API prompt as the one that made the picture
+    assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
+        {k: v["inputs"] for k, v in entry["prompt"][2].items()}
+    # the history gallery: click the picture, then load its workflow from the enlarged view
+    ed.js("app.clearGraph()")
+    ed.page.click("#side-tabs button[data-tab=history]")
+    ed.page.click(f"#gallery img[alt='{image['filename']}']")
+    assert ed.page.locator("#lightbox").is_visible()
+    assert image["filename"] in ed.page.get_attribute("#lightbox-img", "src")
+    ed.page.click("#lightbox-load")
+    ed.page.wait_for_function("app.graph._nodes.length === 7")
+    assert ed.page.locator("#lightbox").is_hidden()
     assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
         {k: v["inputs"] for k, v in entry["prompt"][2].items()}
     assert ed.errors == []

@@ -319,13 +319,14 @@ export class App {
     on("status", () => this.panels.refreshQueue());
     on("execution_start", (d) => {
       this.runningPromptId = d.prompt_id;
+      for (const node of this.graph._nodes) if (node.previewImage) node.previewImage = null;
       this.executedNodes = [];
       this.lastCached = [];
     });
     on("execution_cached", (d) => { this.lastCached = d.nodes || []; });
     on("executing", (d) => {
       const prev = this.runningNodeId != null ? this.graph.getNodeById(Number(this.runningNodeId)) : null;
-      if (prev) { prev.progress = undefined; prev.previewImage = null; }
+      if (prev) prev.progress = undefined;
       this.runningNodeId = d.node;
       if (d.node != null) this.executedNodes.push(String(d.node));
       this.panels.setProgress(0, 1, d.node == null ? "" : this.nodeTitle(d.node));
@@ -367,6 +368,7 @@ export class App {
       if (node.previewUrl) URL.revokeObjectURL(node.previewUrl);
       node.previewUrl = URL.createObjectURL(new Blob([frame.bytes], { type: frame.mime }));
       img.src = node.previewUrl;
+      if (!node.previewImage) node.ensureImageSpace?.();
       node.previewImage = img;
     });
     on("connected", () => this.panels.setConnected(true));

@@ -189,6 +189,10 @@ function makeNodeClass(name, def, app) {
       for (const w of this.widgets || []) w.onRemove?.();
     }
 
+    ensureImageSpace() {
+      ensureImageSpace(this);
+    }
+
     /** Show UI output images ({images: [{filename, subfolder, type}]}) on the node. */
     setOutputImages(images) {
       this.previewImage = null;

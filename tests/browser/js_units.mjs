@@ -1,0 +1,27 @@
+// node tests/browser/js_units.mjs CASES.json -> results of the DOM-free editor modules on each case.
+// Each case: {fn, args}; fn names a function of graph.js or pnginfo.js. Binary inputs are base64.
+import { readFileSync } from "node:fs";
+import * as graph from "../../web/js/graph.js";
+import * as pnginfo from "../../web/js/pnginfo.js";
+
+const b64 = (s) => { const b = Buffer.from(s, "base64"); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); };
+const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const out = [];
+for (const c of cases) {
+  try {
+    let r;
+    if (c.fn === "readPngText") r = await pnginfo.readPngText(b64(c.args[0]));
+    else if (c.fn === "workflowFromPng") r = await pnginfo.workflowFromPng(b64(c.args[0]));
+    else if (c.fn === "parseBinaryFrame") {
+      const f = graph.parseBinaryFrame(b64(c.args[0]));
+      r = { ...f, bytes: f.bytes ? Buffer.from(f.bytes).toString("base64") : undefined };
+    } else if (c.fn === "applyControl") {
+      const [v, mode, opts, rnd] = c.args;
+      r = graph.applyControl(v, mode, opts, () => rnd);
+    } else r = graph[c.fn](...c.args);
+    out.push({ ok: r === undefined ? null : r });
+  } catch (err) {
+    out.push({ error: String(err.message || err) });
+  }
+}
+process.stdout.write(JSON.stringify(out));

@@ -26,9 +26,10 @@ __all__ = ["ModelSamplingDiscrete", "CFGDenoiser", "InpaintDenoiser", "area_weig
 COND, UNCOND = 0, 1
 
 
-def area_weight(entry: dict, x: torch.Tensor) -> tuple[tuple[int, int, int, int], torch.Tensor]:
+def area_weight(entry: dict, x: torch.Tensor) -> tuple[tuple[int, int, int, int], torch.Tensor | None]:
     """(area, weight map) of one entry over its area crop: strength x (mask x mask_strength, or
-    ones feathered linearly over min(8, size // 4) pixels on edges that are not latent borders)."""
+    ones feathered linearly over min(8, size // 4) pixels on edges that are not latent borders).
+    The weight map is None for a full-size entry of strength 1 (weight 1 everywhere)."""
     H, W = x.shape[2], x.shape[3]
     area = tuple(int(v) for v in entry.get("area") or (H, W, 0, 0))
     h, w, y, x0 = area
@@ -41,6 +42,8 @@ def area_weight(entry: dict, x: torch.Tensor) -> tuple[tuple[int, int, int, int]
         m = mask[:, y:y + h, x0:x0 + w] * float(entry.get("mask_strength", 1.0))
         m = m.unsqueeze(1).repeat(crop_shape[0] // m.shape[0], crop_shape[1], 1, 1)
         return area, m.to(x.dtype) * strength
+    if entry.get("area") is None and strength == 1.0:
+        return area, None
     mult = torch.ones(crop_shape, dtype=x.dtype, device=x.device) * strength
     if entry.get("area") is not None:
         for dim, (size, offset, full) in enumerate(((h, y, H), (w, x0, W))):
@@ -113,25 +116,31 @@ class CFGDenoiser:
         return ms.calculate_denoised(sigma, out.float(), x)
 
     def calc_cond_batch(self, cond_lists: list, x: torch.Tensor, sigma: torch.Tensor, options: dict) -> list:
-        """Weighted per-pixel average of every active entry's x0, one result per list (None lists skipped)."""
-        outs = [torch.zeros_like(x) for _ in cond_lists]
-        counts = [torch.ones_like(x) * 1e-37 for _ in cond_lists]
+        """Weighted per-pixel average of every active entry's x0, one result per list (None for a
+        skipped list). sum(w_j D_j) / (sum(w_j) + 1e-37) as ComfyUI; a list with one full-size
+        entry of weight 1 takes its output as is (bit-identical, no accumulation buffers)."""
         s0 = float(sigma[0])
         to_run = []
+        per_list = [0] * len(cond_lists)
         for idx, entries in enumerate(cond_lists):
             for e in entries or ():
                 if _active(e, s0):
                     area, mult = area_weight(e, x)
                     h, w, y0, x0 = area
-                    to_run.append((e, idx, area, mult, x[:, :, y0:y0 + h, x0:x0 + w]))
+                    crop = x if (h, w, y0, x0) == (x.shape[2], x.shape[3], 0, 0) else x[:, :, y0:y0 + h, x0:x0 + w]
+                    to_run.append((e, idx, area, mult, crop))
+                    per_list[idx] += 1
+        results: list = [None] * len(cond_lists)
+        outs: dict[int, torch.Tensor] = {}
+        counts: dict[int, torch.Tensor] = {}
         wrapper = options.get("model_function_wrapper")
         while to_run:
             first = to_run[0]
             batch = [r for r in to_run if _can_batch(first[0], r[0], first[4], r[4])]
             to_run = [r for r in to_run if not any(r is b for b in batch)]
             n = len(batch)
-            x_in = torch.cat([b[4] for b in batch])
-            sig = torch.cat([sigma] * n)
+            x_in = batch[0][4] if n == 1 else torch.cat([b[4] for b in batch])
+            sig = sigma if n == 1 else torch.cat([sigma] * n)
             c = _cat_inputs([b[0]["model_inputs"] for b in batch])
             control = first[0].get("control")
             if control is not None:
@@ -148,26 +157,44 @@ class CFGDenoiser:
             for k, (e, idx, area, mult, _) in enumerate(batch):
                 h, w, y0, x0 = area
                 chunk = out[k * x.shape[0]:(k + 1) * x.shape[0]]
-                outs[idx][:, :, y0:y0 + h, x0:x0 + w] += chunk * mult
-                counts[idx][:, :, y0:y0 + h, x0:x0 + w] += mult
-        return [o / c for o, c in zip(outs, counts)]
+                if per_list[idx] == 1 and mult is None:
+                    results[idx] = chunk
+                    continue
+                if idx not in outs:
+                    outs[idx], counts[idx] = torch.zeros_like(x), torch.ones_like(x) * 1e-37
+                if mult is None:
+                    outs[idx][:, :, y0:y0 + h, x0:x0 + w] += chunk
+                    counts[idx][:, :, y0:y0 + h, x0:x0 + w] += 1.0
+                else:
+                    outs[idx][:, :, y0:y0 + h, x0:x0 + w] += chunk * mult
+                    counts[idx][:, :, y0:y0 + h, x0:x0 + w] += mult
+        for idx in outs:
+            results[idx] = outs[idx] / counts[idx]
+        for idx, entries in enumerate(cond_lists):
+            if entries is not None and results[idx] is None:
+                results[idx] = torch.zeros_like(x)  # every entry skipped (timestep range): contributes 0
+        return results
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor, model_options: dict | None = None, seed=None,
                  **unused) -> torch.Tensor:
         options = {**self.model_options, **(model_options or {})}
-        options["sampler_post_cfg_function"] = list(self.model_options.get("sampler_post_cfg_function", [])) + \
+        post = list(self.model_options.get("sampler_post_cfg_function", [])) + \
             list((model_options or {}).get("sampler_post_cfg_function", []))
         skip_uncond = math.isclose(self.cfg, 1.0) and not options.get("disable_cfg1_optimization", False)
         uncond = None if skip_uncond else self.negative
         cond_pred, uncond_pred = self.calc_cond_batch([self.positive, uncond], x, sigma, options)
         cfg_fn = options.get("sampler_cfg_function")
+        if uncond_pred is None and (cfg_fn is not None or post):
+            uncond_pred = torch.zeros_like(x)  # what ComfyUI hands on for a skipped uncond
         if cfg_fn is not None:
             args = {"cond": x - cond_pred, "uncond": x - uncond_pred, "cond_scale": self.cfg, "timestep": sigma,
                     "input": x, "sigma": sigma, "cond_denoised": cond_pred, "uncond_denoised": uncond_pred}
             result = x - cfg_fn(args)
+        elif uncond_pred is None:
+            result = cond_pred if self.cfg == 1.0 else cond_pred * self.cfg  # = 0 + (cond - 0) * cfg exactly
         else:
             result = uncond_pred + (cond_pred - uncond_pred) * self.cfg
-        for fn in options.get("sampler_post_cfg_function", []):
+        for fn in post:
             result = fn({"denoised": result, "cond": self.positive, "uncond": uncond, "cond_scale": self.cfg,
                          "model": self.model, "uncond_denoised": uncond_pred, "cond_denoised": cond_pred,
                          "sigma": sigma, "model_options": options, "input": x})

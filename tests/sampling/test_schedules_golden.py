@@ -79,3 +79,16 @@ def test_timestep_of_sigma_and_back():
 def test_unknown_scheduler_error_names_it():
     with pytest.raises(ValueError, match="bogus"):
         calculate_sigmas(MS, "bogus", 10)
+
+
+def test_zero_terminal_snr_table_matches_families_golden():
+    z = golden("families.json")["zsnr_sigmas"]
+    ms = ModelSamplingDiscrete("v", zsnr=True)
+    assert float(ms.sigma_min) == pytest.approx(z["sigma_min"], rel=1e-6)
+    assert float(ms.sigma_max) == pytest.approx(z["sigma_max"], rel=1e-6)
+    assert float(ms.sigmas[998]) == pytest.approx(z["sigma_998"], rel=1e-6)
+
+
+def test_bad_prediction_is_refused_with_its_name():
+    with pytest.raises(ValueError, match="x0pred"):
+        ModelSamplingDiscrete("x0pred")

@@ -144,8 +144,10 @@ class PromptStore:
             rows = self._conn.execute(
                 "SELECT prompt_id, number, prompt, extra_data, outputs, state, attempts FROM queue"
                 " ORDER BY number, created_at").fetchall()
-        return [(QueueItem(number=r[1], prompt_id=r[0], prompt=json.loads(r[2]), extra_data=json.loads(r[3]),
-                           outputs=json.loads(r[4]), attempts=r[6]), r[5]) for r in rows]
+        # SQLite REAL gives floats back; whole numbers were (almost always) the server's int counter.
+        return [(QueueItem(number=int(r[1]) if float(r[1]).is_integer() else r[1], prompt_id=r[0],
+                           prompt=json.loads(r[2]), extra_data=json.loads(r[3]), outputs=json.loads(r[4]),
+                           attempts=r[6]), r[5]) for r in rows]
 
     def max_number(self) -> float:
         with self._lock:
@@ -319,11 +321,12 @@ class PromptQueue:
         if self.on_change is not None:
             self.on_change(self.remaining())
 
-    def next_number(self, front: bool) -> float:
+    def next_number(self, front: bool) -> int:
+        """The server's own priority counter (an int, as ComfyUI echoes it); negated for ``front``."""
         with self._cond:
             n = self._counter
             self._counter += 1
-        return float(-n) if front else float(n)
+        return -n if front else n
 
     def put(self, item: QueueItem) -> None:
         """Persist then enqueue (blocking: call from a thread, not the event loop)."""

@@ -149,6 +149,7 @@ def test_queue_priority_delete_clear_and_history_paging(server):
               "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
         status, body, _ = request(server.base, "POST", "/prompt", {"prompt": wf, **extra})
         assert status == 200 and body["node_errors"] == {}
+        assert body["number"] == -100.0 if "number" in extra else isinstance(body["number"], int)
         ids.append(body["prompt_id"])
     assert ids[4] == "mine"
     assert request(server.base, "POST", "/prompt", {"prompt": WF, "prompt_id": "mine"})[0] == 400

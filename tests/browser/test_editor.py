@@ -293,6 +293,16 @@ def test_widget_input_primitive_and_back(editor, checkpoint):
 
 def test_autosave_restores_after_reload(editor, checkpoint):
     ed = editor.open()
+    # typing into the prompt's text box; Ctrl+Enter from inside it queues
+    box = ed.page.locator("textarea[data-widget=text][data-node='7']")
+    box.fill("ugly, typed")
+    assert ed.widget(7, "text") == "ugly, typed"
+    ed.set_widget(5, "width", 64)
+    ed.set_widget(5, "height", 64)
+    ed.set_widget(3, "steps", 1)
+    before = ed.js("app.lastPromptId")
+    box.press("Control+Enter")
+    ed.page.wait_for_function("(b) => app.lastPromptId !== b", arg=before)
     ed.set_widget(6, "text", "a red cube, autosaved")
     ed.js("app.graph.getNodeById(7).mode = 2; app.graphChanged()")
     ed.page.reload()
@@ -329,6 +339,16 @@ def test_save_export_and_load_files(editor, checkpoint, tmp_path):
     page.wait_for_function("app.graph._nodes.length === 7 && app.graph.getNodeById(9).widgets[0].value === 'ComfyUI'")
     assert {k: v["inputs"] for k, v in ed.js("app.graphToPrompt().output").items()} == \
         {k: v["inputs"] for k, v in api.items()}
+    # a workflow with a node type this server lacks: loaded, and the message names the type
+    saved["nodes"][0]["type"] = "NoSuchNode"
+    p.write_text(json.dumps(saved))
+    page.set_input_files("#file-input", str(p))
+    page.wait_for_selector("#messages .message.error:has-text('not installed on this server')")
+    assert "NoSuchNode" in page.locator("#messages .message.error").first.inner_text()
+    # not JSON at all: a readable message, the graph is kept
+    p.write_text("{ not json")
+    page.set_input_files("#file-input", str(p))
+    page.wait_for_selector("#messages .message.error:has-text('Could not load api.json')")
     assert ed.errors == []
 
 

@@ -138,8 +138,15 @@ export function addTextArea(node, name, value, app, placeholder) {
   el.spellcheck = false;
   if (placeholder) el.placeholder = placeholder;
   el.dataset.widget = name;
-  el.addEventListener("input", () => app.graphChanged());
-  el.addEventListener("keydown", (e) => e.stopPropagation());
+  let pending = null;
+  el.addEventListener("input", () => {   // one undo step per pause in typing, not per key
+    clearTimeout(pending);
+    pending = setTimeout(() => app.graphChanged(), 400);
+  });
+  el.addEventListener("keydown", (e) => {
+    // keep canvas shortcuts (Delete, Ctrl+C, ...) out of text editing; Ctrl+Enter still queues
+    if (!((e.ctrlKey || e.metaKey) && e.key === "Enter")) e.stopPropagation();
+  });
   app.domLayer.appendChild(el);
   const widget = {
     type: "customtext",

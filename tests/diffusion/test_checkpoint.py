@@ -59,7 +59,7 @@ def test_detects_every_family_from_tiny_files(tiny_models, dm, family, predictio
 
 def test_loaded_weights_equal_the_file(tiny_models, dm):
     path = tiny_models.checkpoint("sdxl")
-    model, _, vae = load_checkpoint(path, dm)
+    model, _, vae = load_checkpoint(path, dm, output_clip=False)
     raw = load_file(path)
     for k, v in model.unet.state_dict().items():
         assert torch.equal(v, raw["model.diffusion_model." + k].float()), k
@@ -69,7 +69,7 @@ def test_loaded_weights_equal_the_file(tiny_models, dm):
 
 def test_default_cpu_dtype_is_used_for_weights(tiny_models):
     dm = DeviceManager(cpu=True, cpu_flags={"avx512_bf16"})
-    model, clip, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm)
+    model, _, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm, output_clip=False)
     assert model.dtype == torch.bfloat16 and vae.dtype == torch.bfloat16
     out = model.apply_model(torch.randn(1, 4, 8, 8), torch.tensor([10]), torch.randn(1, 77, 32))
     assert out.dtype == torch.float32

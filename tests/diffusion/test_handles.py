@@ -17,9 +17,14 @@ from tests.tinymodels import tiny_models  # noqa: F401
 torch.set_num_threads(2)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dm() -> DeviceManager:
     return DeviceManager(cpu=True, force_fp32=True)
+
+
+@pytest.fixture(scope="module")
+def tiny_vae(tiny_models, dm) -> VAEHandle:
+    return load_vae(tiny_models.vae("ldm"), dm)
 
 
 def _fake_model(family_name: str, adm: int | None = None, in_channels: int = 4) -> ModelHandle:
@@ -102,10 +107,10 @@ def test_inpaint_concat_defaults_and_mask():
 
 
 def test_inpaint_model_runs_with_concat(tiny_models, dm):
-    model, clip, _ = load_checkpoint(tiny_models.checkpoint("sd1_inpaint"), dm)
+    model, _, _ = load_checkpoint(tiny_models.checkpoint("sd1_inpaint"), dm, output_clip=False, output_vae=False)
     x = torch.randn(1, 4, 8, 8)
     extra = model.extra_conds({}, 1, "cpu", latent_shape=x.shape)
-    ctx = clip.encode("a cat")[0][0]
+    ctx = torch.randn(1, 77, 32)
     out = model.apply_model(x, torch.tensor([100]), ctx, concat=extra["c_concat"])
     assert out.shape == (1, 4, 8, 8) and out.dtype == torch.float32
     with pytest.raises(ValueError, match="9 input channels"):
@@ -122,15 +127,15 @@ def test_sdxl_tiny_model_runs_with_its_adm(tiny_models, dm):
 
 
 def test_clone_shares_module_and_sampling(tiny_models, dm):
-    model, _, _ = load_checkpoint(tiny_models.checkpoint("sd2_v"), dm)
+    model, _, _ = load_checkpoint(tiny_models.checkpoint("sd2_v"), dm, output_clip=False, output_vae=False)
     c = model.clone()
     assert c.unet is model.unet and c.family is model.family
     assert c.model_sampling.prediction == "v"
 
 
 # ------------------------------------------------------------------ VAE
-def test_vae_decode_and_encode_shapes_and_ranges(tiny_models, dm):
-    vae = load_vae(tiny_models.vae("ldm"), dm)
+def test_vae_decode_and_encode_shapes_and_ranges(tiny_vae):
+    vae = tiny_vae
     img = vae.decode(torch.randn(2, 4, 5, 7) * 3)
     assert img.shape == (2, 40, 56, 3) and img.dtype == torch.float32
     assert img.min() >= 0 and img.max() <= 1
@@ -143,8 +148,8 @@ def test_vae_decode_and_encode_shapes_and_ranges(tiny_models, dm):
     assert torch.allclose(vae.encode(torch.cat([pic, torch.ones(1, 37, 45, 1)], -1)), lat, atol=1e-6)
 
 
-def test_vae_matches_its_module_math(tiny_models, dm):
-    vae = load_vae(tiny_models.vae("ldm"), dm)
+def test_vae_matches_its_module_math(tiny_vae):
+    vae = tiny_vae
     z = torch.randn(1, 4, 4, 4)
     with torch.no_grad():
         want = ((vae.vae.decode(z) + 1) / 2).clamp(0, 1).movedim(1, -1)
@@ -155,8 +160,8 @@ def test_vae_matches_its_module_math(tiny_models, dm):
     assert torch.allclose(vae.encode(pic), want, atol=1e-6)
 
 
-def test_vae_rejects_bad_inputs(tiny_models, dm):
-    vae = load_vae(tiny_models.vae("ldm"), dm)
+def test_vae_rejects_bad_inputs(tiny_vae):
+    vae = tiny_vae
     with pytest.raises(ValueError, match="latent"):
         vae.decode(torch.zeros(1, 3, 4, 4))
     with pytest.raises(ValueError, match="smaller than 8"):
@@ -190,18 +195,18 @@ def test_tiled_decode_and_encode_blend_exactly_for_a_local_model():
     assert torch.allclose(vae.encode_tiled(pic, tile=64, overlap=16), vae.encode(pic), atol=1e-5)
 
 
-def test_tiled_decode_with_one_tile_equals_decode(tiny_models, dm):
-    vae = load_vae(tiny_models.vae("ldm"), dm)
+def test_tiled_decode_with_one_tile_equals_decode(tiny_vae):
+    vae = tiny_vae
     z = torch.randn(1, 4, 6, 6)
     assert torch.allclose(vae.decode_tiled(z, tile=64, overlap=8), vae.decode(z), atol=1e-6)
     # real tiles on a real (non-local) VAE: right size, finite, close to the full decode in the mean
-    z = torch.randn(1, 4, 12, 12)
+    z = torch.randn(1, 4, 10, 8)
     t = vae.decode_tiled(z, tile=48, overlap=16)
-    assert t.shape == (1, 96, 96, 3) and torch.isfinite(t).all()
+    assert t.shape == (1, 80, 64, 3) and torch.isfinite(t).all()
 
 
-def test_vae_batch_is_split_by_memory(tiny_models, dm, monkeypatch):
-    vae = load_vae(tiny_models.vae("ldm"), dm)
+def test_vae_batch_is_split_by_memory(tiny_vae, monkeypatch):
+    vae = tiny_vae
     z = torch.randn(3, 4, 4, 4)
     whole = vae.decode(z)
     calls = []
@@ -215,7 +220,7 @@ def test_vae_batch_is_split_by_memory(tiny_models, dm, monkeypatch):
 
 def test_outputs_are_ordinary_tensors_downstream_code_may_edit(tiny_models, dm):
     """No inference-mode tensors leak out: nodes and samplers update results in place."""
-    model, _, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm)
+    model, _, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm, output_clip=False)
     out = model.apply_model(torch.randn(1, 4, 8, 8), torch.tensor([1]), torch.randn(1, 77, 32))
     out += 1.0
     img = vae.decode(torch.randn(1, 4, 4, 4))

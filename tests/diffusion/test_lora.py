@@ -19,7 +19,7 @@ torch.set_num_threads(2)
 TARGET = "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sd1(tiny_models):
     dm = DeviceManager(cpu=True, force_fp32=True)
     return load_checkpoint(tiny_models.checkpoint("sd1"), dm)

@@ -188,7 +188,8 @@ def load_checkpoint(path: str, device_manager: DeviceManager, embedding_dirs: Se
         u_dtype = dm.unet_dtype()
         unet_rec = dm.cached(fkey + ("unet", u_dtype), lambda: _Cached(build_module(
             lambda: UNetModel(cfg), src, None, prefix, u_dtype, path, "UNet")))
-        model = ModelHandle(unet_rec.value, fam, dm, source=path, keepalive=(unet_rec,))
+        model = ModelHandle(unet_rec.value, fam, dm, source=path, keepalive=(unet_rec,),
+                            zsnr=detect.zero_terminal_snr(keys))
 
         vae = None
         if output_vae and any(k.startswith(VAE_PREFIX) for k in keys):
@@ -414,7 +415,8 @@ def load_unet(path: str, device_manager: DeviceManager) -> ModelHandle:
         u_dtype = dm.unet_dtype()
         rec = dm.cached(dm.file_key(path, "unet", u_dtype), lambda: _Cached(build_module(
             lambda: UNetModel(cfg), src, None, prefix, u_dtype, path, "UNet")))
-        return ModelHandle(rec.value, fam, dm, source=path, keepalive=(rec,))
+        return ModelHandle(rec.value, fam, dm, source=path, keepalive=(rec,),
+                           zsnr=detect.zero_terminal_snr(keys))
     finally:
         raw.close()
         trim_process_heap()

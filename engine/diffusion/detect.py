@@ -166,8 +166,11 @@ def family_for(cfg: UNetConfig, keys: set[str], read: Callable[[str], torch.Tens
     projections and no ADM -> sd1; linear and no ADM -> sd2; ADM width equal to
     context_dim + 5*256 (pooled == context for the bigG-only refiner) -> sdxl_refiner,
     otherwise ADM -> sdxl.  SD2 v vs eps: std rule above.  SDXL v-prediction: key
-    'v_pred' in the file.
+    'v_pred' in the file ('ztsnr' adds zero-terminal-SNR sigmas, see zero_terminal_snr()).
+    EDM models (edm_* keys) are refused.
     """
+    if "edm_mean" in keys or "edm_std" in keys or "edm_vpred.sigma_max" in keys:
+        raise DetectionError("EDM-parameterised SDXL model (edm_* keys, e.g. Playground 2.5) is not supported")
     v_pred = False
     if cfg.in_channels <= 4:
         if cfg.adm_in_channels is None and cfg.use_linear_in_transformer:
@@ -197,6 +200,11 @@ def family_for(cfg: UNetConfig, keys: set[str], read: Callable[[str], torch.Tens
     if cfg.in_channels > 4:
         fam = inpaint_variant(fam, cfg.in_channels)
     return fam
+
+
+def zero_terminal_snr(keys: Iterable[str]) -> bool:
+    """ComfyUI: a 'ztsnr' key marks a model trained with zero-terminal-SNR sigmas."""
+    return "ztsnr" in set(keys)
 
 
 # --------------------------------------------------------------------------- VAE

@@ -43,8 +43,10 @@ class ModelHandle:
     """MODEL: a shared UNet + its own LoRA patches + family facts."""
 
     def __init__(self, unet: torch.nn.Module, family: Family, device_manager: DeviceManager,
-                 patcher: Patcher | None = None, source: str | None = None, keepalive: tuple = ()):
+                 patcher: Patcher | None = None, source: str | None = None, keepalive: tuple = (),
+                 zsnr: bool = False):
         self.unet = unet
+        self.zsnr = zsnr  # zero-terminal-SNR sigma table (checkpoint key 'ztsnr')
         self.keepalive = keepalive  # load-cache records: the cache entry lives while a handle does
         self.family = family
         self.device_manager = device_manager
@@ -57,7 +59,7 @@ class ModelHandle:
     # ------------------------------------------------------------ identity
     def clone(self) -> "ModelHandle":
         h = ModelHandle(self.unet, self.family, self.device_manager, self.patcher.clone(), self.source,
-                        self.keepalive)
+                        self.keepalive, self.zsnr)
         h._model_sampling = self._model_sampling
         h.forward_override = self.forward_override
         return h
@@ -83,7 +85,10 @@ class ModelHandle:
                 from engine.diffusion.sampling.denoiser import ModelSamplingDiscrete
             except ImportError:  # the class lives in model_sampling.py; denoiser may re-export it
                 from engine.diffusion.sampling.model_sampling import ModelSamplingDiscrete
-            self._model_sampling = ModelSamplingDiscrete(prediction=self.family.prediction)
+            if self.zsnr:
+                self._model_sampling = ModelSamplingDiscrete(prediction=self.family.prediction, zsnr=True)
+            else:
+                self._model_sampling = ModelSamplingDiscrete(prediction=self.family.prediction)
         return self._model_sampling
 
     @model_sampling.setter

@@ -21,6 +21,7 @@ from engine.diffusion.tiny import (
     TINY_VAE, tiny_checkpoint_state_dict, tiny_unet_config, tiny_unet_state_dict, tiny_vae_state_dict,
     vae_ldm_to_diffusers_key,
 )
+from tests.conftest import GOLDEN
 from tests.tinymodels import tiny_models  # noqa: F401
 
 torch.set_num_threads(2)
@@ -93,6 +94,27 @@ def test_full_size_sd2_v_rule_and_family_match():
         b = (b - b.mean()) / b.std(unbiased=False) * std
         fam = detect.family_for(cfg, keys, lambda k: b, pre)
         assert fam.name == expect
+
+
+def test_sdxl_v_pred_and_ztsnr_markers(tmp_path, dm):
+    import json as _json
+    golden = _json.load(open(os.path.join(GOLDEN, "families.json")))["zsnr_sigmas"]
+    sd = tiny_checkpoint_state_dict("sdxl", 0)
+    sd["v_pred"] = torch.tensor([])
+    sd["ztsnr"] = torch.tensor([])
+    p = tmp_path / "vpred.safetensors"
+    save_file(sd, str(p))
+    model, _, _ = load_checkpoint(str(p), dm, output_clip=False, output_vae=False)
+    assert model.family.name == "sdxl" and model.family.prediction == "v"
+    ms = model.model_sampling
+    assert ms.prediction == "v"
+    assert float(ms.sigmas[-1]) == pytest.approx(golden["sigma_max"], rel=1e-4)
+    assert float(ms.sigmas[998]) == pytest.approx(golden["sigma_998"], rel=1e-4)
+    del sd["v_pred"], sd["ztsnr"]
+    sd["edm_mean"], sd["edm_std"] = torch.zeros(1, 4, 1, 1), torch.ones(1, 4, 1, 1)
+    save_file(sd, str(p))
+    with pytest.raises(CheckpointError, match="EDM"):
+        load_checkpoint(str(p), dm)
 
 
 # ------------------------------------------------------------------ refusals

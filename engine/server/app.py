@@ -74,7 +74,8 @@ def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manag
     hub = Hub(server_flags={"supports_preview_metadata": True, "max_upload_size": config.max_upload_bytes})
     state = ServerState(config=config, registry=registry, executor=executor, paths=paths,
                         device_manager=device_manager, hub=hub)
-    app = web.Application(middlewares=build_middlewares(config.auth_token, config.cors_origin, config.listen),
+    app = web.Application(middlewares=build_middlewares(config.auth_token, config.cors_origin, config.listen,
+                                                             config.disable_api_nodes),
                           client_max_size=config.max_upload_bytes)
     app[STATE] = state
     app[MAX_UPLOAD_BYTES_KEY] = config.max_upload_bytes

@@ -173,13 +173,32 @@ def cors_middleware(allow_origin: str) -> Callable:
     return cors
 
 
+BLOCK_EXTERNAL_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+                      "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; "
+                      "connect-src 'self'; frame-src 'self'; object-src 'self';")
+
+
+@web.middleware
+async def block_external_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """--disable-api-nodes: a Content-Security-Policy keeping the editor from reaching other hosts."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as e:   # error responses raised as exceptions get the header too
+        e.headers["Content-Security-Policy"] = BLOCK_EXTERNAL_CSP
+        raise
+    response.headers["Content-Security-Policy"] = BLOCK_EXTERNAL_CSP
+    return response
+
+
 def is_loopback_listen(hosts: Iterable[str]) -> bool:
     return all(_is_loopback_host(h) for h in hosts)
 
 
-def build_middlewares(auth_token: str | None, cors_origin: str | None, listen_hosts: list[str]) -> list:
-    """Outermost first: errors, (CORS | origin check), DNS-rebinding guard, auth."""
-    mws: list = [error_middleware]
+def build_middlewares(auth_token: str | None, cors_origin: str | None, listen_hosts: list[str],
+                      block_external: bool = False) -> list:
+    """Outermost first: (CSP), errors, (CORS | origin check), DNS-rebinding guard, auth."""
+    mws: list = [block_external_middleware] if block_external else []
+    mws.append(error_middleware)
     mws.append(cors_middleware(cors_origin) if cors_origin else origin_middleware)
     if is_loopback_listen(listen_hosts):
         mws.append(host_middleware(listen_hosts))

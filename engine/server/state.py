@@ -31,6 +31,7 @@ class ServerConfig:
     max_history: int = 10000
     web_root: str = ""
     multi_user: bool = False
+    disable_api_nodes: bool = False
     tls_keyfile: str | None = None
     tls_certfile: str | None = None
 
@@ -55,6 +56,7 @@ class ServerConfig:
             max_history=int(get("max_history", 10000)),
             web_root=os.path.abspath(get("front_end_root", repo_web)),
             multi_user=bool(get("multi_user", False)),
+            disable_api_nodes=bool(get("disable_api_nodes", False)),
             tls_keyfile=get("tls_keyfile", None),
             tls_certfile=get("tls_certfile", None),
         )

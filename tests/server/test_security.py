@@ -266,3 +266,11 @@ def test_handler_exception_is_500_json_and_server_survives(tmp_path):
         assert request(srv.base, "GET", "/queue")[0] == 200
     finally:
         srv.stop()
+
+
+def test_disable_api_nodes_adds_content_security_policy(make_server, server):
+    srv = make_server(disable_api_nodes=True)
+    for path in ("/queue", "/view?filename=missing.png"):
+        _, _, headers = request(srv.base, "GET", path)
+        assert "connect-src 'self'" in headers["Content-Security-Policy"], path
+    assert "Content-Security-Policy" not in request(server.base, "GET", "/queue")[2]

@@ -73,16 +73,23 @@ export class App {
     this.canvas.allow_searchbox = true;
     this.canvas.show_info = false;
     this.canvas.render_canvas_border = false;
+    this.canvas.low_quality_zoom_threshold = 0.45;
     this.canvas.onRender = () => { this.frame += 1; };
     this.canvas.onDrawOverlay = () => this.hideUndrawnDomWidgets();
     this.canvas.getMenuOptions = () => this.canvasMenu();
     const resize = () => {
+      // backing store in device pixels (sharp on HiDPI screens), drawing in CSS pixels
       const r = el.parentElement.getBoundingClientRect();
-      el.width = r.width;
-      el.height = r.height;
+      const dpr = Math.max(window.devicePixelRatio || 1, 1);
+      el.width = Math.round(r.width * dpr);
+      el.height = Math.round(r.height * dpr);
       el.style.width = `${r.width}px`;
       el.style.height = `${r.height}px`;
-      this.canvas.resize?.(r.width, r.height);
+      if (this.canvas.bgcanvas) {
+        this.canvas.bgcanvas.width = el.width;
+        this.canvas.bgcanvas.height = el.height;
+      }
+      el.getContext("2d").scale(dpr, dpr);
       this.canvas.setDirty(true, true);
     };
     new ResizeObserver(resize).observe(el.parentElement);
@@ -104,8 +111,18 @@ export class App {
     const y0 = Math.min(...rects.map((r) => r[1])) - 20;
     const x1 = Math.max(...rects.map((r) => r[0] + r[2])) + 20;
     const y1 = Math.max(...rects.map((r) => r[1] + r[3])) + 20;
-    this.canvas.ds.fitToBounds([x0, y0, x1 - x0, y1 - y0], { zoom: 0.95 });
-    if (this.canvas.ds.scale > 1.25) this.canvas.ds.scale = 1.25;
+    const ds = this.canvas.ds;
+    ds.fitToBounds([x0, y0, x1 - x0, y1 - y0], { zoom: 0.95 });
+    // keep text readable: a large graph is shown from its top-left corner instead of shrunk further
+    const clamped = Math.min(Math.max(ds.scale, 0.6), 1.25);
+    if (clamped > ds.scale) {
+      ds.offset = [-x0 + 10, -y0 + 10];
+    } else if (clamped < ds.scale) {
+      const el = this.canvas.canvas;
+      const dpr = Math.max(window.devicePixelRatio || 1, 1);
+      ds.offset = [-(x0 + x1) / 2 + el.width / dpr / (2 * clamped), -(y0 + y1) / 2 + el.height / dpr / (2 * clamped)];
+    }
+    ds.scale = clamped;
     this.canvas.setDirty(true, true);
   }
 

@@ -44,6 +44,7 @@ export class Panels {
     $("#default-button").addEventListener("click", () => a.loadGraphData(defaultGraph(), "default graph"));
     $("#examples-button").addEventListener("click", () => this.toggleExamples());
     $("#undo-button").addEventListener("click", () => a.tracker.undo());
+    $("#panel-button").addEventListener("click", () => { $("#side").hidden = !$("#side").hidden; });
     $("#redo-button").addEventListener("click", () => a.tracker.redo());
     $("#file-input").addEventListener("change", async (e) => {
       const f = e.target.files[0];

@@ -54,7 +54,7 @@ def test_final_latent_matches_comfyui(name):
 @pytest.mark.parametrize("name", ["euler", "dpmpp_2m", "euler_ancestral"])
 def test_step_traces_match_comfyui(name):
     exp = G["samplers"][name]
-    xs, x0s = [], []
+    x0s = []
     out, handle = run(name, callback=lambda i, x0, x, total: x0s.append(x0.clone()))
     for k, d in enumerate(x0s):
         torch.testing.assert_close(d, f32(exp["denoised_each_step"][k], SHAPE), rtol=0, atol=1e-5)

@@ -1,6 +1,4 @@
 """Schedules against their formulas (ends, monotonic, length) and against diffusers' equivalents."""
-import math
-
 import numpy as np
 import pytest
 import torch

@@ -113,11 +113,10 @@ def sample(model, noise: torch.Tensor, steps: int, cfg: float, sampler_name: str
     model_k = InpaintDenoiser(denoiser, latent, inpaint_noise, mask)
     x = ms.noise_scaling(sigmas[0], noise, latent, ms.is_max_denoise(sigmas[0]))
     total = len(sigmas) - 1
-    k_callback = None
-    if callback is not None:
-        def k_callback(info: dict) -> None:
-            callback(info["i"], info["denoised"], info["x"], total)
+    def k_callback(info: dict) -> None:
+        callback(info["i"], info["denoised"], info["x"], total)
     extra_args = {"seed": seed, "model_options": {}}
-    samples = spec.function(model_k, x, sigmas, extra_args=extra_args, callback=k_callback, disable=True)
+    samples = spec.function(model_k, x, sigmas, extra_args=extra_args,
+                            callback=None if callback is None else k_callback, disable=True)
     samples = ms.inverse_noise_scaling(sigmas[-1], samples)
     return samples.float() / scale

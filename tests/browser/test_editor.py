@@ -332,6 +332,18 @@ def test_save_export_and_load_files(editor, checkpoint, tmp_path):
     page.wait_for_function("app.graph.getNodeById(6) && app.graph.getNodeById(6).title === 'Positive'")
     assert ed.widget(6, "text").startswith("a photograph of a lighthouse")
     assert ed.js("app.graph._groups.map((g) => g.title)") == ["Prompts"]
+    # reroute, primitive, bypassed and muted nodes survive a load into the live graph: the
+    # editor's own serialisation gives the prompt of the example the fixture mirrors
+    fixture = os.path.join(ROOT, "tests", "fixtures", "ui_workflows", "txt2img_reroute_primitive_muted.json")
+    page.set_input_files("#file-input", fixture)
+    page.wait_for_function("app.graph.getNodeById(11) && app.graph.getNodeById(11).type === 'PrimitiveNode'")
+    with open(os.path.join(ROOT, "web", "examples", "txt2img.json"), encoding="utf-8") as f:
+        example = json.load(f)
+    live = ed.js("app.graphToPrompt().output")
+    assert {k: v["inputs"] for k, v in live.items()} == {k: v["inputs"] for k, v in example.items()}
+    assert ed.js("[app.graph.getNodeById(12).mode, app.graph.getNodeById(13).mode]") == [4, 2]
+    assert ed.js("app.graph.getNodeById(10).outputs[0].type") == "VAE"
+    assert ed.js("app.graph.getNodeById(11).widgets.map((w) => w.value)") == [example["3"]["inputs"]["seed"], "fixed"]
     # an API-format file loads too (nodes laid out from the prompt)
     p = tmp_path / "api.json"
     p.write_text(json.dumps(api))

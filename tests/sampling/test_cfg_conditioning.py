@@ -142,3 +142,22 @@ def test_control_residuals_reach_apply_model():
                empty_cond(0.0, control=ctrl), latent, seed=0)
         assert ctrl.calls == 3
         assert all((c["control"] is not None) == active for c in handle.calls)
+
+
+def test_control_applied_to_uncond_when_asked_old_style():
+    ctrl = FakeControl(True)
+    handle = FakeHandle()
+    latent = torch.zeros(1, 4, 8, 8)
+    sample(handle, prepare_noise(latent, 0), 2, 2.0, "euler", "karras",
+           empty_cond(1.0, control=ctrl, control_apply_to_uncond=True), empty_cond(0.0), latent, seed=0)
+    # the uncond shares the control object, so both run in one controlled forward per step
+    assert len(handle.calls) == 2 and all(c["batch"] == 2 and c["control"] is not None for c in handle.calls)
+
+
+def test_control_not_shared_without_the_flag():
+    ctrl = FakeControl(True)
+    handle = FakeHandle()
+    latent = torch.zeros(1, 4, 8, 8)
+    p, n = prepare_conditioning(handle, empty_cond(1.0, control=ctrl, control_apply_to_uncond=False),
+                                empty_cond(0.0), latent.shape, torch.device("cpu"))
+    assert n[0].get("control") is None

@@ -125,6 +125,24 @@ def add_same_area_partners(target: list[dict], source: list[dict]) -> None:
         target.append(copy)
 
 
+def share_control_with_uncond(positive: list[dict], negative: list[dict]) -> None:
+    """Old-style ControlNet apply (control_apply_to_uncond): the negative's full-size entries get the
+    positive's control objects too, unless some negative entry already has its own control."""
+    cnets = [c["control"] for c in positive
+             if c.get("control_apply_to_uncond", False) and c.get("area") is None and c.get("control") is not None]
+    if not cnets or any(c.get("area") is None and c.get("control") is not None for c in negative):
+        return
+    others = [(k, c) for k, c in enumerate(negative) if c.get("area") is None and c.get("control") is None]
+    if not others:
+        return
+    for j, control in enumerate(cnets):
+        k, entry = others[j % len(others)]
+        if negative[k].get("control") is not None:  # already filled by an earlier cnet: add a copy
+            negative.append({**entry, "control": control})
+        else:
+            negative[k] = {**entry, "control": control}
+
+
 def prepare_conditioning(model, positive: list, negative: list, x_shape, device, latent_image=None,
                          denoise_mask=None) -> tuple[list[dict], list[dict]]:
     """Both CONDITIONING lists resolved for sampling a latent of shape x_shape."""
@@ -139,4 +157,5 @@ def prepare_conditioning(model, positive: list, negative: list, x_shape, device,
     pos, neg = lists
     add_same_area_partners(neg, pos)
     add_same_area_partners(pos, neg)
+    share_control_with_uncond(pos, neg)
     return pos, neg

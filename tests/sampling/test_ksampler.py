@@ -151,3 +151,16 @@ def test_parameterisations_recover_x0_at_exact_sigma(prediction):
     out = eps if prediction == "eps" else alpha * eps - s * alpha * x0
     torch.testing.assert_close(ms.calculate_denoised(sigma, out, x), x0)
     torch.testing.assert_close(ms.calculate_input(sigma, x), x * alpha)
+
+
+def test_batch_items_are_sampled_independently_and_get_batch_sized_inputs():
+    handle = FakeHandle(cond_shift=0.5)
+    latent = torch.zeros(2, 4, 8, 8)
+    noise = prepare_noise(latent, 3)
+    args = dict(steps=5, cfg=3.0, sampler_name="dpmpp_2m", scheduler="karras", positive=empty_cond(1.0),
+                negative=empty_cond(-1.0), seed=3)
+    both = sample(handle, noise, latent_image=latent, **args)
+    assert all(c["context"].shape[0] == c["batch"] == 4 for c in handle.calls)  # 2 images x (cond, uncond)
+    for k in range(2):
+        alone = sample(FakeHandle(cond_shift=0.5), noise[k:k + 1], latent_image=latent[k:k + 1], **args)
+        torch.testing.assert_close(both[k:k + 1], alone, rtol=0, atol=1e-6)

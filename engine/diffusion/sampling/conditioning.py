@@ -8,6 +8,8 @@ and every area entry gets a same-area partner in the other list.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -69,6 +71,15 @@ def add_sigma_range(conds: list[dict], model_sampling) -> list[dict]:
             c["sigma_end"] = model_sampling.percent_to_sigma(float(c["end_percent"]))
         out.append(c)
     return out
+
+
+def repeat_to_batch(t: torch.Tensor, batch: int) -> torch.Tensor:
+    """Repeat (or cut) along dim 0 to the latent batch size, as ComfyUI does for every model input."""
+    if t.shape[0] > batch:
+        return t[:batch]
+    if t.shape[0] < batch:
+        return t.repeat(math.ceil(batch / t.shape[0]), *([1] * (t.ndim - 1)))[:batch]
+    return t
 
 
 def encode_model_inputs(model, conds: list[dict], x_shape, device, prompt_type: str, latent_image=None,

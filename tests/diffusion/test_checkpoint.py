@@ -1,6 +1,7 @@
 """Checkpoint loading: safe reading, detection, strictness, layouts, sharing."""
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -377,3 +378,45 @@ def test_weights_only_reader_handles_safetensors_without_extension(tiny_models, 
     p.write_bytes(open(tiny_models.vae("ldm"), "rb").read())
     with open_weights(str(p)) as src:
         assert "decoder.conv_in.weight" in src
+
+
+_MEASURE = r"""
+import sys
+sys.path.insert(0, {root!r})
+import psutil, torch
+from engine.diffusion.checkpoint import load_unet
+from engine.diffusion.device import DeviceManager
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+dm = DeviceManager(cpu=True, force_fp32=True)
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak-RSS high-water mark: measure the load alone
+before = psutil.Process().memory_info().rss
+model = load_unet({path!r}, dm)
+size = sum(p.numel() * p.element_size() for p in model.unet.parameters())
+print(before, hwm(), size)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc peak-RSS reset")
+def test_load_peak_memory_is_one_model_not_two(tmp_path):
+    """Tensors go from the mapped file straight into the module: the load's peak RSS grows by
+    about one model (a double copy would be >= 2x)."""
+    import subprocess
+    import sys
+    from tests.conftest import ROOT
+    cfg = dataclasses.replace(tiny_unet_config("sd1"), model_channels=96, channel_mult=(1, 2, 4),
+                              transformer_depth=(1, 1, 1))
+    with torch.device("meta"):
+        shapes = {k: tuple(v.shape) for k, v in UNetModel(cfg).state_dict().items()}
+    g = torch.Generator().manual_seed(0)
+    path = tmp_path / "unet_fp32.safetensors"
+    save_file({k: torch.randn(s, generator=g) * 0.02 for k, s in shapes.items()}, str(path))
+    out = subprocess.run([sys.executable, "-c", _MEASURE.format(root=ROOT, path=str(path))],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, peak, size = map(int, out.stdout.split()[-3:])
+    assert size > 100 * 2**20
+    assert peak - before < 1.25 * size, (peak - before) / size

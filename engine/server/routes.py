@@ -27,6 +27,8 @@ def add_routes(app: web.Application) -> None:
     for method, path, handler in api_routes():
         router.add_route(method, path, handler)
         router.add_route(method, "/api" + path, handler)
+    for method, path, handler in routes_info.internal_routes():
+        router.add_route(method, path, handler)
     for method, path, handler in routes_static.routes():
         router.add_route(method, path, handler)
 

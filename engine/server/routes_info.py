@@ -11,6 +11,7 @@ import psutil
 from aiohttp import web
 
 from .bodies import bad_request
+from .routes_files import IMAGE_EXTS
 from .state import ServerState, state_of
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,51 @@ async def empty_object(request: web.Request) -> web.Response:
 
 async def global_subgraph(request: web.Request) -> web.Response:
     raise bad_request(f"subgraph {request.match_info['subgraph_id']!r} not found", 404)
+
+
+async def internal_folder_paths(request: web.Request) -> web.Response:
+    paths = state_of(request).paths
+    return web.json_response({key: paths.folder(key) for key in paths.keys()})
+
+
+def _recent_files(folder: str) -> list[str]:
+    """Image files under ``folder`` (relative names), newest first."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for fn in filenames:
+            if fn.startswith(".") or os.path.splitext(fn)[1].lower() not in IMAGE_EXTS:
+                continue
+            full = os.path.join(dirpath, fn)
+            found.append((os.path.getmtime(full), os.path.relpath(full, folder).replace(os.sep, "/")))
+    return [name for _, name in sorted(found, reverse=True)]
+
+
+async def internal_files(request: web.Request) -> web.Response:
+    st = state_of(request)
+    kind = request.match_info["directory_type"]
+    if kind not in ("output", "input", "temp"):
+        raise bad_request(f"unknown directory type {kind!r}: expected output, input or temp")
+    folder = st.paths.type_dir(kind)
+    if not os.path.isdir(folder):
+        return web.json_response([])
+    return web.json_response(await st.in_io(_recent_files, folder))
+
+
+async def internal_logs(request: web.Request) -> web.Response:
+    """The server keeps no log buffer; ComfyUI's editor shows this text in its terminal panel."""
+    return web.json_response("")
+
+
+async def internal_logs_raw(request: web.Request) -> web.Response:
+    return web.json_response({"entries": [], "size": {"cols": 80, "rows": 24}})
+
+
+def internal_routes() -> list[tuple[str, str, Any]]:
+    """/internal/... routes: not aliased under /api (as in ComfyUI)."""
+    return [("GET", "/internal/folder_paths", internal_folder_paths),
+            ("GET", "/internal/files/{directory_type}", internal_files),
+            ("GET", "/internal/logs", internal_logs), ("GET", "/internal/logs/raw", internal_logs_raw)]
 
 
 def routes() -> list[tuple[str, str, Any]]:

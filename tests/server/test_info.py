@@ -66,6 +66,13 @@ def test_models_embeddings_system_stats_features(server):
     for path in ("/i18n", "/workflow_templates", "/api/global_subgraphs"):
         assert request(server.base, "GET", path)[1] == {}, path
     assert request(server.base, "GET", "/global_subgraphs/x")[0] == 404
+    assert request(server.base, "GET", "/internal/folder_paths")[1]["checkpoints"] == [ckpt]
+    open(os.path.join(server.paths.output_dir, "old.png"), "wb").close()
+    os.utime(os.path.join(server.paths.output_dir, "old.png"), (1, 1))
+    open(os.path.join(server.paths.output_dir, "new.png"), "wb").close()
+    assert request(server.base, "GET", "/internal/files/output")[1] == ["new.png", "old.png"]
+    assert request(server.base, "GET", "/internal/files/secrets")[0] == 400
+    assert request(server.base, "GET", "/api/internal/logs")[0] == 404   # not aliased, as in ComfyUI
     _, stats, _ = request(server.base, "GET", "/system_stats")
     for key in ("os", "ram_total", "ram_free", "comfyui_version", "python_version", "pytorch_version",
                 "embedded_python", "argv"):

@@ -28,7 +28,7 @@ def test_every_route_documented_and_every_documented_path_routed(tmp_path):
     assert unaliased - docs == set(), "routes missing from openapi.yaml"
     assert docs - unaliased == set(), "documented paths that are not routed"
     for m, p in docs:
-        if not p.startswith(("/api/", "/examples", "/extensions/", "/{tail}")) and p != "/":
+        if not p.startswith(("/api/", "/internal/", "/examples", "/extensions/", "/{tail}")) and p != "/":
             assert (m, "/api" + p) in served, f"{m} {p} lacks its /api alias"
 
 

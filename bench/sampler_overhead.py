@@ -78,7 +78,7 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"latent {list(SHAPE)}, {args.steps} karras steps, torch threads {args.threads}, best of {args.repeat}, "
           f"{os.cpu_count()} CPUs, load average {load:.1f} at start")
-    print(f"{'sampler':32s} {'raw cpu':>8s} {'ksampler cpu':>13s} {'ksampler wall':>14s}   (ms per step)")
+    print(f"{'sampler':32s} {'evals/step':>10s} {'raw cpu':>8s} {'ksampler cpu':>13s} {'ksampler wall':>14s}   (ms per step)")
     slow = []
     for name in SAMPLER_NAMES:
         spec = get_sampler(name)
@@ -89,11 +89,13 @@ def main() -> None:
         full, wall = _best(lambda: sample(handle, noise, args.steps, 1.0, name, "karras", cond, cond, latent, seed=0),
                            args.repeat)
         raw, full, wall = raw / n * 1e3, full / n * 1e3, wall / n * 1e3
+        evals = []
+        spec.function(lambda x, sigma, **_: (evals.append(1), x * 0.5)[1], x0.clone(), sigmas, extra_args={"seed": 0})
         note = "adaptive (steps fix only the end points)" if name in ADAPTIVE_SAMPLERS else ""
         if name not in ADAPTIVE_SAMPLERS and full >= 1.0:
             slow.append(name)
             note = note or "over 1 ms/step"
-        print(f"{name:32s} {raw:8.3f} {full:13.3f} {wall:14.3f}   {note}")
+        print(f"{name:32s} {len(evals) / n:10.2f} {raw:8.3f} {full:13.3f} {wall:14.3f}   {note}")
     print(f"non-adaptive samplers at or over 1 ms/step of CPU (ksampler path): {slow or 'none'}")
 
 

@@ -119,4 +119,4 @@ def sample(model, noise: torch.Tensor, steps: int, cfg: float, sampler_name: str
     samples = spec.function(model_k, x, sigmas, extra_args=extra_args,
                             callback=None if callback is None else k_callback, disable=True)
     samples = ms.inverse_noise_scaling(sigmas[-1], samples)
-    return samples.float() / scale
+    return (samples.float() / scale).to(latent_image.device)  # back where the LATENT lives (CPU normally)

@@ -31,6 +31,13 @@ def read_cpu_flags(path: str = "/proc/cpuinfo") -> frozenset[str]:
     return frozenset()
 
 
+def _same_device(a: torch.device | None, b: torch.device) -> bool:
+    """'mps' and 'mps:0' (or 'cuda' and 'cuda:0') are the same place."""
+    if a is None:
+        return True  # a module without tensors is wherever we want it
+    return a.type == b.type and (a.index is None or b.index is None or a.index == b.index)
+
+
 def module_bytes(module: torch.nn.Module) -> int:
     """Bytes held by a module's parameters and buffers."""
     total = 0
@@ -158,7 +165,7 @@ class DeviceManager:
                 if size > budget:
                     log.warning("model of %.1f MB exceeds the device budget of %.1f MB; loading anyway",
                                 size / 2**20, budget / 2**20)
-            if self._device_of(module) != self.compute_device:
+            if not _same_device(self._device_of(module), self.compute_device):
                 if before_move is not None:
                     before_move(module)
                 module.to(self.compute_device)
@@ -177,7 +184,7 @@ class DeviceManager:
     def _move_out(self, module: torch.nn.Module, before_move: Callable | None) -> None:
         if before_move is not None:
             before_move(module)
-        if self._device_of(module) != self.offload_device:
+        if not _same_device(self._device_of(module), self.offload_device):
             module.to(self.offload_device)
 
     def _evict_oldest(self) -> None:

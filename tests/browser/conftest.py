@@ -24,13 +24,24 @@ def browser():
         b.close()
 
 
+def _start_server(tmp_path_factory, name: str):
+    from tests.browser.live_server import LiveServer
+
+    return LiveServer(str(tmp_path_factory.mktemp(name))).start()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real server (create_app, built-in nodes) on a free port; no checkpoint until `checkpoint` runs."""
-    from tests.browser.live_server import LiveServer
+    s = _start_server(tmp_path_factory, "sdflow")
+    yield s
+    s.stop()
 
-    base = str(tmp_path_factory.mktemp("sdflow"))
-    s = LiveServer(base).start()
+
+@pytest.fixture
+def empty_server(tmp_path_factory):
+    """A server of its own with no checkpoint installed."""
+    s = _start_server(tmp_path_factory, "sdflow-empty")
     yield s
     s.stop()
 
@@ -79,12 +90,23 @@ class Editor:
 
 
 @pytest.fixture
-def editor(browser, server):
-    context = browser.new_context(viewport={"width": 1600, "height": 900})
-    page = context.new_page()
-    ed = Editor(page, server.url)
-    yield ed
-    context.close()
+def new_editor(browser):
+    """Factory: an Editor on a fresh browser context (empty localStorage) for a server URL."""
+    contexts = []
+
+    def make(url: str) -> Editor:
+        context = browser.new_context(viewport={"width": 1600, "height": 900})
+        contexts.append(context)
+        return Editor(context.new_page(), url)
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+@pytest.fixture
+def editor(new_editor, server):
+    return new_editor(server.url)
 
 
 @pytest.fixture(scope="session")

@@ -156,6 +156,33 @@ async def list_userdata(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
+def _list_v2(root: str, rel: str) -> list[dict] | None:
+    base = user_path(root, rel, "dir") if rel else root
+    if not os.path.isdir(base):
+        return None
+    out = []
+    for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        path = os.path.relpath(entry.path, root).replace(os.sep, "/")
+        if entry.is_dir():
+            out.append({"name": entry.name, "path": path, "type": "directory"})
+        elif entry.is_file():
+            st = entry.stat()
+            out.append({"name": entry.name, "path": path, "type": "file", "size": st.st_size,
+                        "modified": st.st_mtime})
+    return out
+
+
+async def list_userdata_v2(request: web.Request) -> web.Response:
+    st = state_of(request)
+    rel = request.query.get("path", "")
+    result = await st.in_io(_list_v2, user_root(request), rel)
+    if result is None:
+        raise bad_request(f"user directory {rel!r} not found", 404)
+    return web.json_response(result)
+
+
 async def get_userdata(request: web.Request) -> web.StreamResponse:
     path = user_path(user_root(request), request.match_info["file"])
     if not os.path.isfile(path):
@@ -260,7 +287,7 @@ async def post_users(request: web.Request) -> web.Response:
 def routes() -> list[tuple[str, str, Any]]:
     return [("GET", "/settings", get_settings), ("GET", "/settings/{setting_id}", get_setting),
             ("POST", "/settings", post_settings), ("POST", "/settings/{setting_id}", post_setting),
-            ("GET", "/userdata", list_userdata), ("GET", "/userdata/{file}", get_userdata),
+            ("GET", "/userdata", list_userdata), ("GET", "/v2/userdata", list_userdata_v2), ("GET", "/userdata/{file}", get_userdata),
             ("POST", "/userdata/{file}", post_userdata), ("DELETE", "/userdata/{file}", delete_userdata),
             ("POST", "/userdata/{file}/move/{dest}", move_userdata), ("GET", "/users", get_users),
             ("POST", "/users", post_users)]

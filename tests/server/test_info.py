@@ -132,6 +132,12 @@ def test_settings_and_userdata(server):
     assert request(server.base, "GET", "/userdata?dir=workflows")[1] == ["my flow.json"]
     full = request(server.base, "GET", "/userdata?dir=workflows&full_info=true")[1][0]
     assert full["path"] == "my flow.json" and full["size"] == 13
+    _, v2, _ = request(server.base, "GET", "/v2/userdata")
+    assert {"name": "workflows", "path": "workflows", "type": "directory"} in v2
+    _, v2, _ = request(server.base, "GET", "/api/v2/userdata?path=workflows")
+    assert [(e["name"], e["path"], e["type"], e["size"]) for e in v2] == \
+        [("my flow.json", "workflows/my flow.json", "file", 13)]
+    assert request(server.base, "GET", "/v2/userdata?path=../..")[0] in (400, 403)
     dest = urllib.parse.quote("workflows/renamed.json", safe="")
     assert request(server.base, "POST", f"/userdata/{f}/move/{dest}")[1] == "workflows/renamed.json"
     assert request(server.base, "DELETE", f"/userdata/{dest}")[0] == 204

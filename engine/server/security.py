@@ -118,6 +118,8 @@ def host_middleware(allowed_hosts: Iterable[str]) -> Callable:
     @web.middleware
     async def check_host(request: web.Request, handler: Handler) -> web.StreamResponse:
         raw = request.headers.get("Host", "")
+        if not raw:   # HTTP/1.0 tools may omit it; browsers (the rebinding vector) always send it
+            return await handler(request)
         try:
             host, _ = split_host(raw)
         except ValueError:

@@ -119,6 +119,10 @@ def test_dns_rebinding_host_header_refused(server):
     assert request(server.base, "GET", "/queue", headers={"Host": f"evil.example.com:{server.port}"})[0] == 403
     for ok in (f"localhost:{server.port}", f"127.0.0.1:{server.port}", "127.0.0.1", f"[::1]:{server.port}"):
         assert request(server.base, "GET", "/queue", headers={"Host": ok})[0] == 200, ok
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as c:   # HTTP/1.0, no Host at all
+        c.sendall(b"GET /prompt HTTP/1.0\r\n\r\n")
+        assert c.recv(100).startswith(b"HTTP/1.0 200")
 
 
 def test_cors_header_option_allows_cross_origin(make_server):

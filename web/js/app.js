@@ -15,7 +15,7 @@ import { runControlWidgets } from "./widgets.js";
 export class App {
   constructor(root) {
     this.root = root;
-    this.api = new ApiClient("", window.localStorage);
+    this.api = new ApiClient("", window.sessionStorage);   // one client id per tab
     this.extensions = new ExtensionManager(this);
     this.objectInfo = {};
     this.nodeErrors = {};
@@ -286,7 +286,14 @@ export class App {
   }
 
   async queuePrompt() {
-    const { workflow, output } = this.graphToPrompt();
+    let workflow;
+    let output;
+    try {
+      ({ workflow, output } = this.graphToPrompt());
+    } catch (err) {
+      this.panels.error("The graph could not be turned into a prompt", String(err.stack || err));
+      return null;
+    }
     this.nodeErrors = {};
     this.panels.clearMessages();
     try {

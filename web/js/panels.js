@@ -89,6 +89,16 @@ export class Panels {
     return this.add("error", title, detail);
   }
 
+  /** Report a repeating failure (polling) once until it has been dismissed. */
+  errorOnce(key, title, detail) {
+    this.shown ??= new Map();
+    const box = this.shown.get(key);
+    if (box && box.isConnected) return box;
+    const made = this.error(title, detail);
+    this.shown.set(key, made);
+    return made;
+  }
+
   info(title) {
     const box = this.add("info", title);
     setTimeout(() => box.remove(), 6000);
@@ -222,6 +232,7 @@ export class Panels {
     try {
       q = await this.app.api.queue();
     } catch (err) {
+      this.errorOnce("queue", "Could not read the queue from the server", String(err.message || err));
       return;
     }
     const list = $("#queue-list");
@@ -251,6 +262,7 @@ export class Panels {
     try {
       hist = await this.app.api.history(64);
     } catch (err) {
+      this.errorOnce("history", "Could not read the history from the server", String(err.message || err));
       return;
     }
     const gallery = $("#gallery");

@@ -7,7 +7,7 @@ from typing import Any
 # Modules holding NODE_CLASS_MAPPINGS / NODE_DISPLAY_NAME_MAPPINGS, in menu order.
 NODE_MODULES = (
     "loaders", "lora", "conditioning", "controlnet", "latent", "vae", "sampling",
-    "image", "image_io", "mask", "upscale",
+    "inpaint", "image", "image_io", "mask", "upscale",
 )
 
 

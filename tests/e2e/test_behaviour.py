@@ -204,3 +204,40 @@ def test_controlnet_changes_output_and_strength_zero_is_passthrough(run, engine)
     assert p_cn != p_plain
     assert p_zero == p_plain
     assert p_late == p_plain
+
+
+# ------------------------------------------------------------------ inpainting models (9 channels)
+@pytest.fixture(scope="module")
+def inpaint_checkpoint(engine):
+    from engine.diffusion.tiny import write_tiny_checkpoint
+    _, ctx = engine
+    name = "smoke-test-tiny-inpaint.safetensors"
+    write_tiny_checkpoint(os.path.join(ctx.paths.folder("checkpoints")[0], name), family="sd1_inpaint", seed=4)
+    return name
+
+
+def test_inpaint_example_runs_on_an_inpainting_checkpoint(run, engine, inpaint_checkpoint):
+    _, ctx = engine
+    prompt = shrink(load_example("inpaint.json"))
+    prompt["4"]["inputs"]["ckpt_name"] = inpaint_checkpoint
+    result, _ = run(prompt)
+    assert result.success, result.error
+    (path,) = saved_images(ctx, result)
+    assert Image.open(path).size == (64, 64)
+
+
+def test_inpaint_model_conditioning_keeps_unmasked_latents(engine, inpaint_checkpoint):
+    registry, _ = engine
+    model, clip, vae = node(registry, "CheckpointLoaderSimple").load_checkpoint(inpaint_checkpoint)
+    assert model.unet.config.in_channels == 9
+    image, mask = node(registry, "LoadImage").load_image(EXAMPLE_INPAINT)
+    (pos,) = node(registry, "CLIPTextEncode").encode(clip, "a boat")
+    (neg,) = node(registry, "CLIPTextEncode").encode(clip, "")
+    pos, neg, latent = node(registry, "InpaintModelConditioning").encode(pos, neg, vae, image, mask, True)
+    (out,) = node(registry, "KSampler").sample(model, 3, 2, 5.0, "euler", "normal", pos, neg, latent, 1.0)
+    before, after = latent["samples"], out["samples"]
+    m = F.interpolate(latent["noise_mask"], size=before.shape[-2:], mode="bilinear")
+    keep = (m == 0).expand_as(before)
+    assert keep.sum() > 0
+    assert torch.allclose(after[keep], before[keep], atol=1e-5, rtol=0)
+    assert not torch.allclose(after, before)

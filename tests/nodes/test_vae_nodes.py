@@ -64,3 +64,22 @@ def test_vae_decode(make):
 def test_tiny_image_is_a_clear_error(make):
     with pytest.raises(ValueError, match="VAEEncode: image 4x4 is smaller than 8x8"):
         make("VAEEncode").encode(PoolVAE(), torch.zeros(1, 4, 4, 3))
+
+
+def test_inpaint_model_conditioning_sets_concat_inputs_and_latent(make):
+    vae = PoolVAE()
+    image = torch.rand(1, 16, 16, 3)
+    mask = torch.zeros(1, 16, 16)
+    mask[:, :8, :8] = 1.0
+    pos = [[torch.zeros(1, 77, 8), {"pooled_output": None}]]
+    neg = [[torch.ones(1, 77, 8), {}]]
+    p, n, latent = make("InpaintModelConditioning").encode(pos, neg, vae, image, mask, True)
+    grey = image.clone()
+    grey[:, :8, :8] = 0.5
+    assert torch.equal(p[0][1]["concat_latent_image"], vae.encode(grey))
+    assert torch.equal(n[0][1]["concat_mask"], mask.reshape(1, 1, 16, 16))
+    assert torch.equal(latent["samples"], vae.encode(image))
+    assert torch.equal(latent["noise_mask"], mask.reshape(1, 1, 16, 16))
+    assert "concat_mask" not in pos[0][1]
+    _, _, latent = make("InpaintModelConditioning").encode(pos, neg, vae, image, mask, False)
+    assert "noise_mask" not in latent

@@ -481,3 +481,20 @@ def test_examples_menu_loads_an_api_example(editor, checkpoint):
         {k: v["inputs"] for k, v in example.items()}
     assert ed.js("app.graph.getNodeById(11).title") == "KSampler (hires pass)"
     assert ed.errors == []
+
+
+def test_batch_count_posts_several_prompts_with_control_between(editor, checkpoint):
+    ed = editor.open()
+    small_default(ed, seed=20, control="increment", steps=1)
+    ed.page.fill("#batch-count", "3")
+    done = ed.js("app.finishedPrompts.size")
+    ed.page.click("#queue-button")
+    ed.page.wait_for_function("(n) => app.finishedPrompts.size >= n + 3", arg=done, timeout=120_000)
+    assert ed.widget(3, "seed") == 23
+    ids = ed.js("[...app.finishedPrompts]")[-3:]
+    seeds = []
+    for pid in ids:
+        hist = ed.js("async (id) => (await fetch('/api/history/' + id)).json()", pid)
+        seeds.append(hist[pid]["prompt"][2]["3"]["inputs"]["seed"])
+    assert sorted(seeds) == [20, 21, 22]
+    assert ed.errors == []

@@ -53,8 +53,10 @@ export class ApiClient extends EventTarget {
   deleteHistory(ids) { return this.postJson("/history", { delete: ids }); }
 
   /** POST /prompt; throws ApiError whose body holds {error, node_errors} on 400. */
-  queuePrompt(prompt, workflow) {
-    return this.postJson("/prompt", { client_id: this.clientId, prompt, extra_data: { extra_pnginfo: { workflow } } });
+  queuePrompt(prompt, workflow, front = false) {
+    const body = { client_id: this.clientId, prompt, extra_data: { extra_pnginfo: { workflow } } };
+    if (front) body.front = true;
+    return this.postJson("/prompt", body);
   }
 
   async uploadImage(file) {

@@ -148,7 +148,7 @@ export class App {
     ];
     if (selected.length) items.push({ content: "Add Group For Selected Nodes", callback: () => this.groupSelected() });
     items.push(null,
-      { content: "Queue Prompt", callback: () => this.queuePrompt() },
+      { content: "Queue Prompt", callback: () => this.queueBatch() },
       { content: "Save Workflow", callback: () => this.panels.saveWorkflow() },
       { content: "Export (API)", callback: () => this.panels.exportApi() },
       { content: "Load Default", callback: () => this.loadGraphData(defaultGraph(), "default graph") },
@@ -285,7 +285,20 @@ export class App {
     return { workflow, output };
   }
 
-  async queuePrompt() {
+  /**
+   * Queue the graph `count` times (the batch count box by default); control widgets
+   * (seed increment/randomize, ...) run after each post, as in ComfyUI.
+   */
+  async queueBatch(count = this.panels.batchCount(), front = false) {
+    let last = null;
+    for (let i = 0; i < count; i++) {
+      last = await this.queuePrompt(front);
+      if (!last) break;
+    }
+    return last;
+  }
+
+  async queuePrompt(front = false) {
     let workflow;
     let output;
     try {
@@ -298,7 +311,7 @@ export class App {
     this.panels.clearMessages();
     try {
       this.runDone = false;
-      const res = await this.api.queuePrompt(output, workflow);
+      const res = await this.api.queuePrompt(output, workflow, front);
       this.lastQueued = res;
       this.lastPromptId = res.prompt_id;
       if (this.finishedPrompts.has(res.prompt_id)) this.runDone = true;
@@ -410,7 +423,7 @@ export class App {
       const ctrl = e.ctrlKey || e.metaKey;
       if (ctrl && e.key === "Enter") {
         e.preventDefault();
-        this.queuePrompt();
+        this.queueBatch(undefined, e.shiftKey);   // Ctrl+Shift+Enter: to the front of the queue
         return;
       }
       if (typing) return;

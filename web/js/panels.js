@@ -34,7 +34,7 @@ export class Panels {
 
   bindToolbar() {
     const a = this.app;
-    $("#queue-button").addEventListener("click", () => a.queuePrompt());
+    $("#queue-button").addEventListener("click", (e) => a.queueBatch(undefined, e.shiftKey));
     $("#interrupt-button").addEventListener("click", () => a.api.interrupt());
     $("#save-button").addEventListener("click", () => this.saveWorkflow());
     $("#load-button").addEventListener("click", () => this.openFile());
@@ -68,6 +68,12 @@ export class Panels {
   showTab(name) {
     for (const tab of document.querySelectorAll("#side-tabs button")) tab.classList.toggle("active", tab.dataset.tab === name);
     for (const p of document.querySelectorAll(".side-panel")) p.hidden = p.id !== `panel-${name}`;
+  }
+
+  /** How many times the Queue button posts the graph (1..100). */
+  batchCount() {
+    const n = Math.round(Number($("#batch-count").value));
+    return Number.isFinite(n) ? Math.min(Math.max(n, 1), 100) : 1;
   }
 
   // ---- messages -------------------------------------------------------------------------------

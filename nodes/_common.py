@@ -52,11 +52,6 @@ def full_path(node: Any, node_name: str, folder: str, name: str) -> str:
         raise FileNotFoundError(f"{node_name}: file '{name}' not found in models/{folder}: {exc}") from exc
 
 
-def device_manager(node: Any):
-    ctx = node_context(node)
-    return getattr(ctx, "device", None) if ctx is not None else None
-
-
 def cli_arg(node: Any, name: str, default=None):
     ctx = node_context(node)
     args = getattr(ctx, "args", None) if ctx is not None else None

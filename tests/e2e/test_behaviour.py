@@ -241,3 +241,21 @@ def test_inpaint_model_conditioning_keeps_unmasked_latents(engine, inpaint_check
     assert keep.sum() > 0
     assert torch.allclose(after[keep], before[keep], atol=1e-5, rtol=0)
     assert not torch.allclose(after, before)
+
+
+# ------------------------------------------------------------------ cache and IS_CHANGED
+def test_changed_input_file_reruns_load_image_with_the_classic_cache(engine):
+    registry, ctx = engine
+    path = os.path.join(ctx.paths.input_dir, "changing.png")
+    Image.new("RGB", (32, 32), (10, 20, 30)).save(path)
+    prompt = load_example("upscale.json")
+    prompt["10"]["inputs"]["image"] = "changing.png"
+    executor = Executor(registry, make_cache("classic"), ctx)
+    first = executor.execute(prompt, "c1", {}, None, None)
+    second = executor.execute(prompt, "c2", {}, None, None)
+    Image.new("RGB", (32, 32), (200, 20, 30)).save(path)
+    third = executor.execute(prompt, "c3", {}, None, None)
+    assert first.success and second.success and third.success
+    assert "10" in first.executed and "10" not in second.executed
+    assert "10" in third.executed and "12" in third.executed
+    assert "11" not in third.executed  # the upscale model loader stays cached

@@ -68,6 +68,9 @@ def test_page_loads_with_default_graph_and_no_console_errors(editor, checkpoint)
 def test_queue_shows_image_then_seed_change_reruns_only_the_sampler(editor, server, checkpoint, output_dir):
     ed = editor.open()
     small_default(ed, seed=1)
+    ed.js("""() => { window.__labels = [];
+        new MutationObserver(() => window.__labels.push(document.querySelector('#progress-label').textContent))
+          .observe(document.querySelector('#progress-label'), {childList: true, characterData: true, subtree: true}); }""")
     ed.js("""() => { window.__progress = []; window.__previews = 0;
         app.api.addEventListener('progress', (e) => window.__progress.push(e.detail));
         app.api.addEventListener('b_preview', () => { window.__previews += 1; }); }""")
@@ -82,6 +85,7 @@ def test_queue_shows_image_then_seed_change_reruns_only_the_sampler(editor, serv
     progress = ed.js("window.__progress")
     assert [p["value"] for p in progress if p["node"] == "3"][-1] == 2
     assert all(p["max"] == 2 for p in progress if p["node"] == "3")
+    assert "KSampler #3 2/2" in ed.js("window.__labels")      # the toolbar progress bar's label
     if server.args.preview_method != "none":
         assert ed.js("window.__previews") >= 1, "no live preview frame reached the page"
         # the last preview stays drawn on the sampler node

@@ -81,18 +81,39 @@ class CheckpointLoader:
         return load_checkpoint_file(self, "CheckpointLoader", ckpt_name)
 
 
+class PixelSpaceVAE:
+    """VAELoader's "pixel_space" entry: the 'latent' is the image itself, scaled to -1..1 (BCHW)."""
+
+    family = None
+    latent_channels = 3
+
+    def encode(self, image):
+        return image[..., :3].movedim(-1, 1).float() * 2.0 - 1.0
+
+    def decode(self, latent):
+        return ((latent.float() + 1.0) / 2.0).clamp(0.0, 1.0).movedim(1, -1)
+
+    def encode_tiled(self, image, tile: int = 512, overlap: int = 64):
+        return self.encode(image)
+
+    def decode_tiled(self, latent, tile: int = 512, overlap: int = 64):
+        return self.decode(latent)
+
+
 class VAELoader:
     CATEGORY = "loaders"
     RETURN_TYPES = ("VAE",)
     FUNCTION = "load_vae"
-    DESCRIPTION = "Load a standalone VAE (LDM or diffusers key layout)."
+    DESCRIPTION = "Load a standalone VAE (LDM or diffusers key layout); pixel_space passes pixels through."
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"vae_name": (list_files(cls, "vae"),)}}
+        return {"required": {"vae_name": (list_files(cls, "vae") + ["pixel_space"],)}}
 
     def load_vae(self, vae_name: str):
         from engine.diffusion.checkpoint import load_vae
+        if vae_name == "pixel_space":
+            return (PixelSpaceVAE(),)
         path = full_path(self, "VAELoader", "vae", vae_name)
         return (load_vae(path, device_manager_of(self, "VAELoader")),)
 

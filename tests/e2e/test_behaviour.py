@@ -259,3 +259,22 @@ def test_changed_input_file_reruns_load_image_with_the_classic_cache(engine):
     assert "10" in first.executed and "10" not in second.executed
     assert "10" in third.executed and "12" in third.executed
     assert "11" not in third.executed  # the upscale model loader stays cached
+
+
+def test_stacked_loras_keep_separate_model_and_clip_strengths(engine):
+    registry, _ = engine
+    model, clip, _ = node(registry, "CheckpointLoaderSimple").load_checkpoint("smoke-test-tiny.safetensors")
+    m1, c1 = node(registry, "LoraLoader").load_lora(model, clip, LORA, 0.5, 0.25)
+    m2, c2 = node(registry, "LoraLoader").load_lora(m1, c1, LORA, 0.5, -1.0)
+    key = m2.patcher.active_keys()[0]
+    assert [s for s, _ in m1.patcher.patches[key]] == [0.5]
+    assert [s for s, _ in m2.patcher.patches[key]] == [0.5, 0.5]
+    clip_patcher = next(p for p in c2.patchers.values() if p.active_keys())
+    ckey = clip_patcher.active_keys()[0]
+    assert [s for s, _ in clip_patcher.patches[ckey]] == [0.25, -1.0]
+    # two half-strength copies give the weights of one full-strength LoRA (fp32 patch math)
+    (full,) = node(registry, "LoraLoaderModelOnly").load_lora_model_only(model, LORA, 1.0)
+    orig = dict(model.unet.named_parameters())[key].detach()
+    assert torch.allclose(m2.patcher.patched_weight(key, orig).float(),
+                          full.patcher.patched_weight(key, orig).float(), atol=1e-2, rtol=1e-2)
+    assert not torch.equal(m2.patcher.patched_weight(key, orig), orig)

@@ -51,3 +51,14 @@ def test_unsupported_clip_types_are_clear_errors(make, ctx):
         make("CLIPLoader").load_clip("t5.safetensors", "sd3")
     with pytest.raises(ValueError, match="DualCLIPLoader: type 'flux' is not supported"):
         make("DualCLIPLoader").load_clip("t5.safetensors", "t5.safetensors", "flux")
+
+
+def test_vae_loader_pixel_space_round_trips(registry, make):
+    import torch
+    assert registry.get("VAELoader").INPUT_TYPES()["required"]["vae_name"][0] == ["pixel_space"]
+    (vae,) = make("VAELoader").load_vae("pixel_space")
+    image = torch.rand(1, 8, 8, 3)
+    (latent,) = make("VAEEncode").encode(vae, image)
+    assert latent["samples"].shape == (1, 3, 8, 8)
+    (back,) = make("VAEDecode").decode(vae, latent)
+    assert torch.allclose(back, image, atol=1e-6)

@@ -143,7 +143,10 @@ class Patcher:
         w = original.to(torch.float32, copy=True)
         for strength, adapter in self.patches.get(key, ()):
             if strength != 0.0:
-                w += strength * adapter.delta(original)
+                try:
+                    w += strength * adapter.delta(original)
+                except (RuntimeError, ValueError) as e:
+                    raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
         return w.to(original.dtype)
 
     def apply(self) -> torch.nn.Module:
@@ -158,7 +161,8 @@ class Patcher:
             _swap_out(self.module, slot)
             keys = self.active_keys()
             if keys:
-                backup = {}
+                # compute every patched weight first: a failing patch leaves the module untouched
+                swaps = {}
                 with torch.no_grad():
                     for key in keys:
                         orig = _get_tensor(self.module, key).data
@@ -166,9 +170,10 @@ class Patcher:
                         if cached is None or not _same_storage(cached[0], orig):
                             cached = (orig, self.patched_weight(key, orig))
                             self._cache[key] = cached
-                        backup[key] = orig
-                        _set_data(self.module, key, cached[1])
-                slot.backup = backup
+                        swaps[key] = cached
+                for key, (orig, patched) in swaps.items():
+                    _set_data(self.module, key, patched)
+                slot.backup = {key: orig for key, (orig, _) in swaps.items()}
                 slot.owner = self
             return self.module
 

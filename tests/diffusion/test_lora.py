@@ -232,3 +232,16 @@ def test_diff_patches_and_patcher_on_plain_module():
     assert torch.equal(lin.weight, orig_w + 2) and torch.equal(lin.bias, orig_b + 2)
     restore(lin)
     assert torch.equal(lin.weight, orig_w) and torch.equal(lin.bias, orig_b)
+
+
+def test_a_patch_of_the_wrong_shape_names_the_weight():
+    from engine.diffusion.patching import DiffPatch
+    lin = torch.nn.Linear(3, 2)
+    w0, b0 = lin.weight.detach().clone(), lin.bias.detach().clone()
+    p = Patcher(lin)
+    # the good bias patch comes first: it must not stay applied when the weight patch fails
+    p.add_patches({"bias": DiffPatch(torch.ones(2)),
+                   "weight": LoraPatch(torch.ones(5, 1), torch.ones(1, 3))}, 1.0)
+    with pytest.raises(ValueError, match="'weight'.*does not fit"):
+        p.apply()
+    assert torch.equal(lin.weight, w0) and torch.equal(lin.bias, b0)  # nothing half-applied

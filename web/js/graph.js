@@ -248,8 +248,12 @@ export function apiToUi(prompt, objectInfo) {
     const def = objectInfo[entry.class_type];
     if (!def) throw new Error(`node ${id}: unknown node type "${entry.class_type}"`);
     const col = depth[id];
-    columns[col] = (columns[col] || 0) + 1;
     const layout = widgetLayout(def);
+    // rough height of the node so that a column's nodes do not overlap (the editor sizes them exactly)
+    const rows = Math.max(socketInputs(def).length, (def.output || []).length);
+    const tall = layout.reduce((h, w) => h + (w.type === "STRING" && w.options.multiline ? 100 : 24), 0);
+    const y = columns[col] || 40;
+    columns[col] = y + 30 + 20 * rows + tall + 60;
     const widgets_values = layout.map((w) => {
       if (w.name === CONTROL_WIDGET) return "fixed";
       if (w.name === FILTER_WIDGET) return "";
@@ -261,7 +265,7 @@ export function apiToUi(prompt, objectInfo) {
     const inputs = socketInputs(def).map((s) => ({ name: s.name, type: s.type, link: null }));
     const widgetInputs = layout.filter((w) => w.api).map((w) => ({ name: w.name, type: w.type, widget: { name: w.name }, link: null }));
     nodes.push({
-      id: idMap[id], type: entry.class_type, pos: [40 + col * 360, 40 + (columns[col] - 1) * 260], size: [320, 200],
+      id: idMap[id], type: entry.class_type, pos: [40 + col * 380, y],
       flags: {}, order: col, mode: 0, inputs: inputs.concat(widgetInputs),
       outputs: (def.output || []).map((t, i) => ({ name: (def.output_name || [])[i] || t, type: Array.isArray(t) ? "COMBO" : t, links: [] })),
       properties: { "Node name for S&R": entry.class_type }, widgets_values,

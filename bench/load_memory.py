@@ -89,13 +89,27 @@ dm = DeviceManager(cpu=True, **kw)
 base = rss()
 print(f"device manager: {{dm}}")
 print(f"RSS after imports: {{base:.2f}} GiB (peak so far {{peak():.2f}})")
+def hwm():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        return float("nan")
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the high-water mark so the next figure is the load alone
+except OSError:
+    pass
 t = time.time()
 model, clip, vae = load_checkpoint({path!r}, dm)
+load_hwm = hwm()
 load_s = time.time() - t
 nbytes = sum(p.numel() * p.element_size() for m in (model.unet, vae.vae) for p in m.parameters())
 nbytes += sum(p.numel() * p.element_size() for m in clip.modules.values() for p in m.parameters())
 print(f"loaded in {{load_s:.1f}} s; weights in memory {{nbytes / 2**30:.2f}} GiB")
-print(f"RSS after load: {{rss():.2f}} GiB; peak RSS during load: {{peak():.2f}} GiB")
+print(f"RSS after load: {{rss():.2f}} GiB; peak RSS during the load: {{load_hwm:.2f}} GiB "
+      f"(= {{load_hwm - base:.2f}} GiB above the pre-load RSS); process peak so far {{peak():.2f}} GiB")
 steps = {steps}
 if steps:
     cond = clip.encode("a photograph of an astronaut riding a horse")[0][0]

@@ -245,3 +245,26 @@ def test_model_combos_refresh_without_restart(registry, ctx):
     os.makedirs(lora_dir, exist_ok=True)
     open(os.path.join(lora_dir, "l.safetensors"), "wb").close()
     assert registry.get("LoraLoader").INPUT_TYPES()["required"]["lora_name"][0] == ["l.safetensors"]
+
+
+ISSUE_5_CLASSES = """CheckpointLoaderSimple CLIPTextEncode EmptyLatentImage VAEEncode KSampler KSamplerAdvanced VAEDecode
+SaveImage PreviewImage LoadImage LoadImageMask CheckpointLoader VAELoader CLIPLoader DualCLIPLoader UNETLoader
+LoraLoader LoraLoaderModelOnly ControlNetLoader UpscaleModelLoader CLIPSetLastLayer CLIPTextEncodeSDXL
+CLIPTextEncodeSDXLRefiner ConditioningCombine ConditioningAverage ConditioningConcat ConditioningSetArea
+ConditioningSetAreaPercentage ConditioningSetMask ConditioningSetTimestepRange ConditioningZeroOut ControlNetApply
+ControlNetApplyAdvanced LatentUpscale LatentUpscaleBy LatentComposite LatentBlend LatentFromBatch RepeatLatentBatch
+SetLatentNoiseMask VAEEncodeForInpaint VAEDecodeTiled VAEEncodeTiled ImageScale ImageScaleBy ImageInvert ImageBatch
+ImagePadForOutpaint ImageCrop EmptyImage ImageUpscaleWithModel SolidMask InvertMask MaskToImage ImageToMask GrowMask
+FeatherMask""".split()
+
+
+def test_every_class_of_the_issue_is_registered_and_in_object_info(registry):
+    import json
+    info = registry.all_node_info()
+    missing = [n for n in ISSUE_5_CLASSES if n not in info]
+    assert not missing
+    json.dumps(info)  # /object_info must serialise
+    for name, entry in info.items():
+        assert entry["description"], f"{name} has no DESCRIPTION"
+        assert entry["python_module"] == "nodes"
+        assert len(entry["output_name"]) == len(entry["output"])

@@ -53,13 +53,22 @@ function wrapText(ctx, text, maxWidth, maxLines) {
 /** Red outline + message for nodes with errors; green outline for the running node. */
 function drawStatus(node, ctx, app) {
   const title = LiteGraph.NODE_TITLE_HEIGHT;
+  if (!node.flags?.collapsed) {   // the node id, as error messages and the API prompt name nodes by it
+    ctx.save();
+    ctx.fillStyle = "#888";
+    ctx.font = "11px sans-serif";
+    ctx.textAlign = "right";
+    ctx.fillText(`#${node.id}`, node.size[0] - 8, -9);
+    ctx.restore();
+  }
   if (node.mode === 2 || node.mode === 4) {
     ctx.save();
     ctx.fillStyle = node.mode === 4 ? "rgba(255, 0, 255, 0.25)" : "rgba(0, 0, 0, 0.45)";
     ctx.fillRect(0, -title, node.size[0], node.size[1] + title);
     ctx.fillStyle = node.mode === 4 ? "#f6f" : "#bbb";
     ctx.font = "bold 12px sans-serif";
-    ctx.fillText(node.mode === 4 ? "bypassed" : "muted", node.size[0] - 64, -8);
+    ctx.textAlign = "right";
+    ctx.fillText(node.mode === 4 ? "bypassed" : "muted", node.size[0] - 40, -9);
     ctx.restore();
   }
   const err = app.nodeErrors[String(node.id)];

@@ -290,6 +290,8 @@ def test_widget_input_primitive_and_back(editor, checkpoint):
         p.connect(0, ks, ks.inputs.findIndex((i) => i.widget && i.widget.name === 'seed'));
         p.widgets[0].value = 777; }""")
     assert ed.js("window.__p.outputs[0].type") == "INT"
+    # a primitive feeds widgets only, never a socket such as MODEL
+    assert ed.js("app.addNode('PrimitiveNode', [500, 300]).connect(0, app.graph.getNodeById(3), 0)") is None
     assert ed.js("app.graphToPrompt().output['3'].inputs.seed") == 777
     assert ed.js("app.graph.getNodeById(3).getSlotFromWidget(app.graph.getNodeById(3).widgets[0]).link") is not None
     # back to a widget: unlink, the widget drives the value again

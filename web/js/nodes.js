@@ -290,6 +290,10 @@ function makePrimitive(app) {
       }
       return out;
     }
+    /** Only widget inputs (a value the node could also type in) take a primitive. */
+    onConnectOutput(slot, type, input) {
+      return Boolean(input && input.widget);
+    }
     onConnectionsChange() {
       const targets = this.targetWidgets();
       if (!targets.length || (this.widgets && this.widgets.length)) return;

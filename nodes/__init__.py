@@ -40,3 +40,32 @@ def register_builtin_nodes(registry, ctx) -> None:
     classes, display = builtin_node_classes()
     for node_name, cls in classes.items():
         registry.register(node_name, bind_context(cls, ctx), display_name=display.get(node_name), module="nodes")
+
+
+def common_ksampler(model, seed: int, steps: int, cfg: float, sampler_name: str, scheduler: str, positive: list,
+                    negative: list, latent: dict, denoise: float = 1.0, disable_noise: bool = False,
+                    start_step: int | None = None, last_step: int | None = None, force_full_denoise: bool = False):
+    """ComfyUI's ``nodes.common_ksampler`` signature, for custom nodes that call it."""
+    from .sampling import KSampler, common_ksampler as _common_ksampler
+    return _common_ksampler(KSampler(), model, seed, steps, cfg, sampler_name, scheduler, positive, negative,
+                            latent, denoise=denoise, disable_noise=disable_noise, start_step=start_step,
+                            last_step=last_step, force_full_denoise=force_full_denoise)
+
+
+def __getattr__(name: str):
+    """ComfyUI-style package attributes (``nodes.MAX_RESOLUTION``, ``nodes.SaveImage``, ...) for custom nodes.
+
+    Classes are the unbound ones: outside a registry they find their NodeContext through
+    engine.graph.context.current() while they run.
+    """
+    if name == "MAX_RESOLUTION":
+        from ._common import MAX_RESOLUTION
+        return MAX_RESOLUTION
+    if name in ("NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"):
+        classes, display = builtin_node_classes()
+        return classes if name == "NODE_CLASS_MAPPINGS" else display
+    if name[:1].isupper():
+        classes, _ = builtin_node_classes()
+        if name in classes:
+            return classes[name]
+    raise AttributeError(f"module 'nodes' has no attribute {name!r}")

@@ -186,6 +186,7 @@ def test_editing_links_modes_undo_copy_group(editor, checkpoint):
     assert ed.js("app.graph.getNodeById(4).connect(1, app.graph.getNodeById(3), 3)") is None
     assert ed.js("app.graph.getNodeById(3).inputs[3].link") is not None
     assert ed.js("app.graph.getNodeById(5).connect(0, app.graph.getNodeById(3), 0)") is None
+    assert ed.js("app.graph.getNodeById(5).connect(0, app.graph.getNodeById(3), 3).type") == "LATENT"
     # a Reroute ("*") takes any type
     ed.js("window.__r = app.addNode('Reroute', [700, 700])")
     assert ed.js("app.graph.getNodeById(4).connect(2, window.__r, 0) !== null")

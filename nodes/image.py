@@ -1,6 +1,8 @@
 """Pixel-space image nodes: scaling, inversion, batching, padding, cropping, solid images."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ._common import MAX_RESOLUTION
@@ -53,6 +55,29 @@ class ImageScaleBy:
         width = round(samples.shape[3] * scale_by)
         height = round(samples.shape[2] * scale_by)
         return (common_upscale(samples, width, height, upscale_method, "disabled").movedim(1, -1),)
+
+
+class ImageScaleToTotalPixels:
+    CATEGORY = "image/upscaling"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "upscale"
+    DESCRIPTION = "Resize images to about `megapixels` million pixels, keeping the aspect ratio."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "image": ("IMAGE",),
+            "upscale_method": (list(IMAGE_UPSCALE_METHODS),),
+            "megapixels": ("FLOAT", {"default": 1.0, "min": 0.01, "max": 16.0, "step": 0.01}),
+            "resolution_steps": ("INT", {"default": 1, "min": 1, "max": 256}),
+        }}
+
+    def upscale(self, image: torch.Tensor, upscale_method: str, megapixels: float, resolution_steps: int = 1):
+        samples = image.movedim(-1, 1)
+        scale_by = math.sqrt(megapixels * 1024 * 1024 / (samples.shape[3] * samples.shape[2]))
+        width = max(resolution_steps, round(samples.shape[3] * scale_by / resolution_steps) * resolution_steps)
+        height = max(resolution_steps, round(samples.shape[2] * scale_by / resolution_steps) * resolution_steps)
+        return (common_upscale(samples, int(width), int(height), upscale_method, "disabled").movedim(1, -1),)
 
 
 class ImageInvert:
@@ -187,6 +212,7 @@ class ImageCrop:
 NODE_CLASS_MAPPINGS = {
     "ImageScale": ImageScale,
     "ImageScaleBy": ImageScaleBy,
+    "ImageScaleToTotalPixels": ImageScaleToTotalPixels,
     "ImageInvert": ImageInvert,
     "ImageBatch": ImageBatch,
     "EmptyImage": EmptyImage,
@@ -197,6 +223,7 @@ NODE_CLASS_MAPPINGS = {
 NODE_DISPLAY_NAME_MAPPINGS = {
     "ImageScale": "Upscale Image",
     "ImageScaleBy": "Upscale Image By",
+    "ImageScaleToTotalPixels": "Scale Image to Total Pixels",
     "ImageInvert": "Invert Image",
     "ImageBatch": "Batch Images",
     "EmptyImage": "EmptyImage",

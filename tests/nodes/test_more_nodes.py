@@ -70,3 +70,18 @@ def test_image_scale_to_total_pixels(make):
     (out,) = make("ImageScaleToTotalPixels").upscale(image, "bilinear", 0.02, 8)
     # sqrt(0.02*2^20 / 20000) = 1.0240 -> 102.4 x 204.8 -> steps of 8: 104 x 208
     assert out.shape == (1, 104, 208, 3)
+
+
+def test_image_composite_masked(make):
+    dest = torch.zeros(2, 8, 8, 3)
+    src = torch.ones(1, 4, 4, 3)
+    (out,) = make("ImageCompositeMasked").composite(dest, src, 6, 2, False)
+    assert out.shape == (2, 8, 8, 3)
+    assert torch.all(out[:, 2:6, 6:8] == 1) and out.sum() == 2 * 4 * 2 * 3  # clipped at the right edge
+    mask = torch.zeros(4, 4)
+    mask[:, :2] = 0.5
+    (out,) = make("ImageCompositeMasked").composite(dest, src, 0, 0, False, mask)
+    assert torch.all(out[:, :4, :2] == 0.5) and torch.all(out[:, :4, 2:4] == 0)
+    (out,) = make("ImageCompositeMasked").composite(dest, src, 0, 0, True)
+    assert torch.all(out == 1)
+    assert torch.count_nonzero(dest) == 0

@@ -394,8 +394,26 @@ class Executor:
     # -- public entry --------------------------------------------------------
     def execute(self, prompt: dict, prompt_id: str, extra_data: dict | None = None,
                 outputs_to_execute: list[str] | None = None, listener: Any = None) -> ExecutionResult:
+        args = (prompt, prompt_id, extra_data or {}, outputs_to_execute, listener)
         with self._lock:
-            return self._execute(prompt, prompt_id, extra_data or {}, outputs_to_execute, listener)
+            if asyncio._get_running_loop() is None:
+                return self._execute(*args)
+            # The caller's thread already runs an event loop (an async caller, or a library such as
+            # Playwright's sync API): our own loop cannot run here, so the run happens in a helper thread.
+            box: dict = {}
+
+            def target() -> None:
+                try:
+                    box["result"] = self._execute(*args)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    box["error"] = exc
+
+            worker = threading.Thread(target=target, name="executor-run", daemon=True)
+            worker.start()
+            worker.join()
+            if "error" in box:
+                raise box["error"]
+            return box["result"]
 
     def _execute(self, prompt: dict, prompt_id: str, extra_data: dict, outputs_to_execute: list[str] | None,
                  listener: Any) -> ExecutionResult:

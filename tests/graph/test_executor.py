@@ -479,3 +479,18 @@ def test_dynprompt_hidden_input(registry, executor):
     registry.register("Dyn", Dyn)
     res = executor.execute({"1": {"class_type": "Dyn", "inputs": {}}}, "p")
     assert res.outputs["1"] == {"me": ["Dyn"], "ids": [["1"]]}
+
+
+def test_async_nodes_run_when_the_calling_thread_already_runs_an_event_loop(registry, executor):
+    # An async caller (or a library that keeps a loop running in the main thread) must not
+    # break async nodes: the executor cannot run its own loop in that thread.
+    p = {"1": {"class_type": "ToyAsync", "inputs": {"value": 5, "delay": 0.0}},
+         "2": {"class_type": "ToyAsync", "inputs": {"value": 6, "delay": 0.0}},
+         "3": {"class_type": "ToyAdd", "inputs": {"a": ["1", 0], "b": ["2", 0]}}, "4": _out("3")}
+
+    async def caller():
+        return executor.execute(p, "p-loop")
+
+    res = asyncio.run(caller())
+    assert res.success, res.error
+    assert res.outputs["4"]["value"] == [11]

@@ -81,7 +81,31 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="LoadImage refuses images with more pixels (default 89478485, PIL's limit; 0: no limit)")
     misc.add_argument("--quick-test-for-ci", action="store_true")
     misc.add_argument("--windows-standalone-build", action="store_true")
+    _add_compat_flags(p)
     return p
+
+
+def _add_compat_flags(p: argparse.ArgumentParser) -> None:
+    """ComfyUI flags that have no effect here, accepted so that existing launch scripts keep working."""
+    compat = p.add_argument_group("accepted for ComfyUI compatibility (no effect here)")
+    for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp32-unet", "--fp64-unet", "--fp8_e4m3fn-unet",
+                 "--fp8_e5m2-unet", "--fp8_e8m0fnu-unet", "--fp8_e4m3fn-text-enc", "--fp8_e5m2-text-enc",
+                 "--fp16-text-enc", "--fp32-text-enc", "--bf16-text-enc", "--force-channels-last",
+                 "--disable-ipex-optimize", "--supports-fp8-compute", "--use-quad-cross-attention",
+                 "--use-sage-attention", "--use-flash-attention", "--force-upcast-attention", "--enable-manager",
+                 "--disable-manager-ui", "--enable-manager-legacy-ui", "--disable-async-offload",
+                 "--force-non-blocking", "--disable-pinned-memory", "--mmap-torch-files", "--disable-mmap",
+                 "--enable-compress-response-body", "--disable-assets-autoscan"):
+        compat.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
+    compat.add_argument("--default-device", type=int, default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--directml", type=int, nargs="?", const=-1, default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--oneapi-device-selector", type=str, default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--async-offload", type=int, nargs="?", const=2, default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--default-hashing-function", type=str, default="sha256",
+                        choices=["md5", "sha1", "sha256", "sha512"], help=argparse.SUPPRESS)
+    compat.add_argument("--fast", nargs="*", default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--comfy-api-base", type=str, default=None, help=argparse.SUPPRESS)
+    compat.add_argument("--database-url", type=str, default=None, help=argparse.SUPPRESS)
 
 
 def make_cache_from_args(args: argparse.Namespace):

@@ -39,6 +39,19 @@ def test_flags_match_comfyui_names():
         cli.build_parser().parse_args(["--cache-none", "--cache-lru", "3"])
 
 
+def test_every_comfyui_launch_flag_is_accepted():
+    # A launch line from a ComfyUI install script must start this server too.
+    a = cli.build_parser().parse_args([
+        "--fast", "fp16_accumulation", "--use-sage-attention", "--use-flash-attention", "--directml",
+        "--async-offload", "--disable-pinned-memory", "--cuda-malloc", "--fp8_e4m3fn-unet", "--fp32-text-enc",
+        "--default-hashing-function", "md5", "--front-end-version", "Comfy-Org/ComfyUI_frontend@latest",
+        "--enable-manager", "--reserve-vram", "1.5", "--cuda-device", "0", "--default-device", "0",
+        "--force-channels-last", "--mmap-torch-files", "--database-url", "sqlite:///x.db"])
+    assert a.fast == ["fp16_accumulation"] and a.default_hashing_function == "md5" and a.reserve_vram == 1.5
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--no-such-flag"])
+
+
 def test_parse_override():
     assert cli.parse_override("5.seed=42") == ("5", "seed", 42)
     assert cli.parse_override("5.text=a cat") == ("5", "text", "a cat")

@@ -17,6 +17,27 @@ def bad_request(message: str, status: int = 400, **extra: Any) -> web.HTTPExcept
     return cls(text=json.dumps(body), content_type="application/json")
 
 
+MAX_JSON_DEPTH = 100  # workflows nest a few levels; deeper bodies are refused before anything recurses on them
+
+
+def loads_bounded(raw: str | bytes) -> Any:
+    """json.loads that refuses bodies nested deeper than MAX_JSON_DEPTH, with ValueError naming the problem."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return value
+
+
 async def read_json(request: web.Request, empty_ok: bool = False) -> Any:
     """The JSON body; 400 naming the problem when it is missing or not JSON."""
     raw = await request.read()
@@ -25,7 +46,7 @@ async def read_json(request: web.Request, empty_ok: bool = False) -> Any:
             return None
         raise bad_request("request body is empty; expected a JSON object")
     try:
-        return json.loads(raw)
+        return loads_bounded(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise bad_request(f"request body is not valid JSON: {e}") from None
 

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .bodies import bad_request
+from .bodies import bad_request, loads_bounded
 from .images import ImageRejected, open_checked, paste_mask, preview_bytes
 from .state import ServerState, state_of
 
@@ -205,7 +205,7 @@ def _parse_ref(raw: str | None) -> dict:
     if not raw:
         raise bad_request("'original_ref' is required for a mask upload")
     try:
-        ref = json.loads(raw)
+        ref = loads_bounded(raw)
     except ValueError as e:
         raise bad_request(f"'original_ref' is not valid JSON: {e}") from None
     if not isinstance(ref, dict) or not isinstance(ref.get("filename"), str):

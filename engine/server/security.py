@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .bodies import loads_bounded
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -212,6 +214,6 @@ def build_middlewares(auth_token: str | None, cors_origin: str | None, listen_ho
 def parse_json_text(text: str | bytes) -> object:
     """json.loads that raises ValueError with a clear message."""
     try:
-        return json.loads(text)
+        return loads_bounded(text)
     except (ValueError, UnicodeDecodeError) as e:
         raise ValueError(f"request body is not valid JSON: {e}") from None

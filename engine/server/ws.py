@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
+from .bodies import loads_bounded
+
 log = logging.getLogger(__name__)
 
 CLIENT_QUEUE_SIZE = 512
@@ -173,7 +175,7 @@ class Hub:
 
     def _client_message(self, client: Client, text: str) -> None:
         try:
-            msg = json.loads(text)
+            msg = loads_bounded(text)
         except ValueError:
             return
         if isinstance(msg, dict) and msg.get("type") == "feature_flags" and isinstance(msg.get("data"), dict):

@@ -69,3 +69,24 @@ def check_interrupt() -> None:
     """Raise the engine's interrupt exception when the user cancelled."""
     from engine.graph import context as graph_context
     graph_context.check_interrupt()
+
+
+def ensure_allocatable(shape, node_name: str, bytes_per_item: int = 4, headroom: float = 0.8) -> None:
+    """Refuse, with a clear error, a tensor that cannot fit in the free RAM.
+
+    Sizes come from user input (width x height x batch); allocating blindly could get the whole
+    process killed by the operating system instead of failing this one node.
+    """
+    items = 1
+    for n in shape:
+        items *= int(n)
+    needed = items * bytes_per_item
+    try:
+        import psutil
+        available = psutil.virtual_memory().available
+    except Exception:  # noqa: BLE001 - no way to measure: let the allocator decide
+        return
+    if needed > available * headroom:
+        shape_text = "x".join(str(int(n)) for n in shape)
+        raise MemoryError(f"{node_name}: a {shape_text} tensor needs {needed / 2**30:.1f} GiB but only "
+                          f"{available / 2**30:.1f} GiB of memory is free; use a smaller size or batch")

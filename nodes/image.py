@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ._common import MAX_RESOLUTION
+from ._common import MAX_RESOLUTION, ensure_allocatable
 from .resize import CROP_METHODS, IMAGE_UPSCALE_METHODS, common_upscale
 
 
@@ -140,6 +140,7 @@ class EmptyImage:
 
     def generate(self, width: int, height: int, batch_size: int = 1, color: int = 0):
         rgb = [((color >> shift) & 0xFF) / 0xFF for shift in (16, 8, 0)]
+        ensure_allocatable([batch_size, height, width, 3 * 2], "EmptyImage")  # planes, then their concatenation
         planes = [torch.full([batch_size, height, width, 1], v) for v in rgb]
         return (torch.cat(planes, dim=-1),)
 
@@ -180,6 +181,7 @@ class ImagePadForOutpaint:
 
     def expand_image(self, image: torch.Tensor, left: int, top: int, right: int, bottom: int, feathering: int):
         b, h, w, c = image.shape
+        ensure_allocatable((b, h + top + bottom, w + left + right, c + 1), "ImagePadForOutpaint")
         new_image = torch.full((b, h + top + bottom, w + left + right, c), 0.5, dtype=image.dtype)
         new_image[:, top:top + h, left:left + w, :] = image
         mask = torch.ones((h + top + bottom, w + left + right))

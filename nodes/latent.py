@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ._common import MAX_RESOLUTION
+from ._common import MAX_RESOLUTION, ensure_allocatable
 from .resize import CROP_METHODS, LATENT_UPSCALE_METHODS, common_upscale
 
 
@@ -28,7 +28,9 @@ class EmptyLatentImage:
         }}
 
     def generate(self, width: int, height: int, batch_size: int = 1):
-        return ({"samples": torch.zeros([batch_size, 4, height // 8, width // 8])},)
+        shape = [batch_size, 4, height // 8, width // 8]
+        ensure_allocatable(shape, "EmptyLatentImage")
+        return ({"samples": torch.zeros(shape)},)
 
 
 class LatentUpscale:
@@ -210,6 +212,7 @@ class RepeatLatentBatch:
     def repeat(self, samples: dict, amount: int):
         src = samples["samples"]
         out = samples.copy()
+        ensure_allocatable((amount,) + tuple(src.shape), "RepeatLatentBatch")
         out["samples"] = src.repeat((amount, 1, 1, 1))
         if "noise_mask" in samples and samples["noise_mask"].shape[0] > 1:
             masks = _masks_for_batch(samples["noise_mask"], src.shape[0])

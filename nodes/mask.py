@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._common import MAX_RESOLUTION
+from ._common import MAX_RESOLUTION, ensure_allocatable
 
 IMAGE_CHANNELS = ["red", "green", "blue", "alpha"]
 
@@ -29,6 +29,7 @@ class SolidMask:
         }}
 
     def solid(self, value: float, width: int, height: int):
+        ensure_allocatable((1, height, width), "SolidMask")
         return (torch.full((1, height, width), value, dtype=torch.float32),)
 
 

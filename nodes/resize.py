@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ._common import ensure_allocatable
+
 IMAGE_UPSCALE_METHODS = ["nearest-exact", "bilinear", "area", "bicubic", "lanczos"]
 LATENT_UPSCALE_METHODS = ["nearest-exact", "bilinear", "area", "bicubic", "bislerp"]
 CROP_METHODS = ["disabled", "center"]
@@ -89,6 +91,8 @@ def lanczos(samples: torch.Tensor, width: int, height: int) -> torch.Tensor:
 
 def common_upscale(samples: torch.Tensor, width: int, height: int, method: str, crop: str) -> torch.Tensor:
     """Resize [B, C, H, W] to (height, width) with one of the combo methods, optionally centre-cropping first."""
+    ensure_allocatable((samples.shape[0], samples.shape[1], height, width), "upscale",
+                       bytes_per_item=samples.element_size() * 2)
     if crop == "center":
         samples = center_crop_to_aspect(samples, width, height)
     elif crop != "disabled":

@@ -274,3 +274,48 @@ def _manual_forward(model, x, t, ctx, skip_add=None, mid_add=None):
         h = block(h, emb, ctx, tuple(hs[-1].shape[-2:]) if hs else None)
     return model.out(h)
 
+
+
+def test_forward_supports_autograd():
+    """The in-place shortcuts are taken only without grad; with grad enabled backward works."""
+    model = tiny_unet("sd1", seed=6)
+    x = torch.randn(1, 4, 8, 8, requires_grad=True)
+    ctx = torch.randn(1, 3, 24)
+    out = model(x, torch.tensor([10]), ctx)
+    out.square().mean().backward()
+    with torch.no_grad():
+        assert torch.equal(model(x, torch.tensor([10]), ctx), out)
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_cpu_low_precision_runs_channels_last_with_the_same_result():
+    model = tiny_unet("sd2", seed=8)
+    conv = model.input_blocks[1][0].in_layers[2].weight
+    assert conv.is_contiguous()                               # fp32: NCHW
+    x, t, ctx = torch.randn(2, 4, 8, 8), torch.tensor([5, 50]), torch.randn(2, 5, 40)
+    with torch.no_grad():
+        ref = model(x, t, ctx)
+        model.use_channels_last = True
+        model.sync_weight_format()
+        assert model.input_blocks[1][0].in_layers[2].weight.is_contiguous(memory_format=torch.channels_last)
+        forced = model(x, t, ctx)
+        torch.testing.assert_close(forced, ref, rtol=0, atol=1e-5)
+        assert forced.is_contiguous()
+        model.use_channels_last = None
+        model.to(torch.bfloat16)                              # cast -> weights follow automatically
+        assert model.input_blocks[1][0].in_layers[2].weight.is_contiguous(memory_format=torch.channels_last)
+        model.float()
+        assert model.input_blocks[1][0].in_layers[2].weight.is_contiguous()
+
+
+def test_fp32_activations_stay_nchw_through_every_conv():
+    """A channels-last view leaking into fp32 convs makes oneDNN copy weights on every call."""
+    model = tiny_unet("sd1", seed=9)
+    seen = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].is_contiguous()))
+             for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.no_grad():
+        model(torch.randn(2, 4, 8, 8), torch.tensor([1, 2]), torch.randn(2, 3, 24))
+    for h in hooks:
+        h.remove()
+    assert seen and all(seen)

@@ -46,7 +46,11 @@ class GEGLU(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden, gate = self.proj(x).chunk(2, dim=-1)
-        return hidden * F.gelu(gate)
+        if torch.is_grad_enabled():
+            return hidden * F.gelu(gate)
+        out = F.gelu(gate)
+        out *= hidden
+        return out
 
 
 class FeedForward(nn.Module):
@@ -70,9 +74,14 @@ class BasicTransformerBlock(nn.Module):
         self.norm3 = nn.LayerNorm(dim)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None) -> torch.Tensor:
-        x = x + self.attn1(self.norm1(x))
-        x = x + self.attn2(self.norm2(x), context)
-        return x + self.ff(self.norm3(x))
+        # residual adds in place on the fresh branch outputs (same sums, fewer large allocations)
+        h = self.attn1(self.norm1(x))
+        h += x
+        x = self.attn2(self.norm2(h), context)
+        x += h
+        h = self.ff(self.norm3(x))
+        h += x
+        return h
 
 
 class SpatialTransformer(nn.Module):
@@ -106,7 +115,10 @@ class SpatialTransformer(nn.Module):
             hid = block(hid, context)
         if self.use_linear:
             hid = self.proj_out(hid)
-        hid = hid.transpose(1, 2).reshape(b, -1, h, w)
+        hid = hid.transpose(1, 2).reshape(b, -1, h, w)   # a channels-last view
+        if x.is_contiguous():       # NCHW activations (fp32 path): keep convs off mixed layouts
+            hid = hid.contiguous()
         if not self.use_linear:
             hid = self.proj_out(hid)
-        return x + hid
+        hid += x
+        return hid

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from engine.diffusion.models.attention import SpatialTransformer
-from engine.diffusion.models.unet import (Downsample, ResBlock, TimestepEmbedSequential, UNetConfig,
-                                          timestep_embedding)
+from engine.diffusion.models.unet import (ChannelsLastOnCPU, Downsample, ResBlock, TimestepEmbedSequential,
+                                          UNetConfig, timestep_embedding)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _zero_conv(ch: int) -> TimestepEmbedSequential:
     return TimestepEmbedSequential(nn.Conv2d(ch, ch, 1))
 
 
-class ControlNetModel(nn.Module):
+class ControlNetModel(ChannelsLastOnCPU):
     """forward -> {"middle": [residual], "output": [one residual per UNet input block]} (ComfyUI's lists)."""
 
     def __init__(self, cfg: ControlNetConfig) -> None:
@@ -97,12 +97,12 @@ class ControlNetModel(nn.Module):
         if y is not None:
             emb = emb + self.label_emb(y.to(dtype))
         context = context.to(dtype) if context is not None else None
-        guided_hint = self.input_hint_block(hint.to(dtype), emb, context)
+        guided_hint = self.input_hint_block(self.to_compute_layout(hint.to(dtype)), emb, context)
         if guided_hint.shape[-2:] != x.shape[-2:]:
             raise ValueError(f"ControlNet hint of shape {tuple(hint.shape)} gives {tuple(guided_hint.shape[-2:])} "
                              f"features, latent is {tuple(x.shape[-2:])}: the hint must be 8x the latent size")
         outs = []
-        h = x.to(dtype)
+        h = self.to_compute_layout(x.to(dtype))
         for i, (block, zero_conv) in enumerate(zip(self.input_blocks, self.zero_convs)):
             h = block(h, emb, context)
             if i == 0:

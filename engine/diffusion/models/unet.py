@@ -77,11 +77,15 @@ class ResBlock(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        h = self.in_layers(x)
-        h = h + self.emb_layers(emb)[:, :, None, None]
-        norm, act, _, conv = self.out_layers
-        h = conv(act(norm(h)))
-        return self.skip_connection(x) + h
+        # In-place ops only on fresh intermediates: fewer large allocations (page faults on CPU).
+        inplace = not torch.is_grad_enabled()     # in-place SiLU would break autograd
+        norm, _, conv = self.in_layers
+        h = conv(F.silu(norm(x), inplace=inplace))
+        h += self.emb_layers(emb)[:, :, None, None]
+        norm, _, _, conv = self.out_layers
+        h = conv(F.silu(norm(h), inplace=inplace))
+        h += self.skip_connection(x)
+        return h
 
 
 class Downsample(nn.Module):
@@ -143,7 +147,45 @@ def _add_control(h: torch.Tensor, ctrl: torch.Tensor | None, where: str) -> torc
     return h + ctrl.to(h.dtype)
 
 
-class UNetModel(nn.Module):
+class ChannelsLastOnCPU(nn.Module):
+    """Conv nets that run channels-last on CPU in bf16/fp16.
+
+    oneDNN's low-precision convolutions are faster on NHWC data *and* NHWC weights, and the
+    SpatialTransformer's (B, HW, C) view of NHWC activations needs no copy. fp32 runs as fast in
+    NCHW, so it stays there. Conv weights follow automatically whenever the module is moved or
+    cast (`.to(...)`, `.bfloat16()`; load_state_dict copies into them and keeps their layout).
+    `use_channels_last` = True / False forces the choice; None (default) = automatic.
+    """
+
+    use_channels_last: bool | None = None
+
+    def _channels_last_for(self, device: torch.device, dtype: torch.dtype) -> bool:
+        if self.use_channels_last is not None:
+            return self.use_channels_last
+        return device.type == "cpu" and dtype in (torch.bfloat16, torch.float16)
+
+    def _apply(self, fn, recurse: bool = True):  # type: ignore[override]
+        super()._apply(fn, recurse)
+        self.sync_weight_format()
+        return self
+
+    def sync_weight_format(self) -> None:
+        """Lay out 4-D conv weights as the current device/dtype runs fastest (values unchanged)."""
+        first = next((m.weight for m in self.modules() if isinstance(m, nn.Conv2d)), None)
+        if first is None or first.device.type == "meta":
+            return
+        fmt = torch.channels_last if self._channels_last_for(first.device, first.dtype) else torch.contiguous_format
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d) and not m.weight.is_contiguous(memory_format=fmt):
+                m.weight.data = m.weight.data.contiguous(memory_format=fmt)
+
+    def to_compute_layout(self, h: torch.Tensor) -> torch.Tensor:
+        if self._channels_last_for(h.device, h.dtype):
+            return h.contiguous(memory_format=torch.channels_last)
+        return h
+
+
+class UNetModel(ChannelsLastOnCPU):
     """LDM/SGM UNet. Attribute names are the checkpoint's (after `model.diffusion_model.`)."""
 
     def __init__(self, cfg: UNetConfig) -> None:
@@ -237,7 +279,7 @@ class UNetModel(nn.Module):
             context = context.to(dtype)
 
         in_dtype = x.dtype
-        h = x.to(dtype)
+        h = self.to_compute_layout(x.to(dtype))
         hs = []
         for block in self.input_blocks:
             h = block(h, emb, context)
@@ -251,4 +293,4 @@ class UNetModel(nn.Module):
             h = torch.cat([h, skip], dim=1)
             out_size = tuple(hs[-1].shape[-2:]) if hs else None
             h = block(h, emb, context, out_size)
-        return self.out(h).to(in_dtype)
+        return self.out(h).to(in_dtype).contiguous()

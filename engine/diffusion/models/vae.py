@@ -25,6 +25,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
+from engine.diffusion.models.unet import ChannelsLastOnCPU  # noqa: E402
+
 
 def _norm(channels: int, groups: int) -> nn.GroupNorm:
     return nn.GroupNorm(groups, channels, eps=1e-6)
@@ -68,7 +70,9 @@ class AttnBlock(nn.Module):
             return t.flatten(2).transpose(1, 2).unsqueeze(1)
 
         out = F.scaled_dot_product_attention(tokens(self.q(hn)), tokens(self.k(hn)), tokens(self.v(hn)))
-        out = out.squeeze(1).transpose(1, 2).reshape(b, c, h, w)
+        out = out.squeeze(1).transpose(1, 2).reshape(b, c, h, w)     # a channels-last view
+        if x.is_contiguous():       # NCHW activations (fp32 path): keep convs off mixed layouts
+            out = out.contiguous()
         return x + self.proj_out(out)
 
 
@@ -175,7 +179,7 @@ class Decoder(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
-class AutoencoderKL(nn.Module):
+class AutoencoderKL(ChannelsLastOnCPU):
     """encode(x in -1..1) -> posterior mean (no sampling); decode(z) -> image in about -1..1."""
 
     def __init__(self, cfg: VAEConfig) -> None:
@@ -192,11 +196,12 @@ class AutoencoderKL(nn.Module):
         return self.quant_conv.weight.dtype
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        moments = self.quant_conv(self.encoder(x.to(self.dtype)))
-        return moments[:, : self.config.embed_dim].to(x.dtype)
+        moments = self.quant_conv(self.encoder(self.to_compute_layout(x.to(self.dtype))))
+        return moments[:, : self.config.embed_dim].to(x.dtype).contiguous()
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.post_quant_conv(z.to(self.dtype))).to(z.dtype)
+        h = self.post_quant_conv(self.to_compute_layout(z.to(self.dtype)))
+        return self.decoder(h).to(z.dtype).contiguous()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))

@@ -2,7 +2,8 @@
 
     python main.py [flags]                                   start the server
     python main.py run WORKFLOW.json [--set NODE.INPUT=VALUE]  run one workflow headless
-    python main.py smoke-checkpoint                          write a tiny SD1 checkpoint to models/checkpoints
+    python main.py smoke-checkpoint [--all]                  write a tiny SD1 checkpoint to models/checkpoints
+                                                             (--all: every tiny model/image the examples use)
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        help="override a node input (VALUE parsed as JSON, else taken as text); repeatable")
         p.add_argument("--prompt-id", default=None, help="id to run the prompt under (default: new uuid)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if command == "smoke-checkpoint":
+        p.add_argument("--all", action="store_true",
+                       help="also write the tiny SDXL, LoRA, ControlNet and upscale models and the input images "
+                            "that the example workflows in web/examples name")
     net = p.add_argument_group("server")
     net.add_argument("--listen", type=str, default="127.0.0.1", nargs="?", const="0.0.0.0", metavar="IP",
                      help="address(es) to listen on, comma separated (bare flag: 0.0.0.0)")
@@ -295,6 +300,11 @@ def cmd_smoke_checkpoint(args: argparse.Namespace) -> int:
     os.makedirs(folder, exist_ok=True)
     path = write_tiny_checkpoint(os.path.join(folder, "smoke-test-tiny.safetensors"), family="sd1")
     print(path or os.path.join(folder, "smoke-test-tiny.safetensors"))
+    if args.all:
+        from engine.diffusion.example_assets import write_example_assets
+        for what, written in write_example_assets(paths).items():
+            if what != "smoke-test-tiny.safetensors":
+                print(written)
     return 0
 
 

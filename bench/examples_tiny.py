@@ -36,7 +36,7 @@ def main() -> int:
     from engine.graph.paths import FolderPaths
     from engine.graph.registry import Registry
     from nodes import register_builtin_nodes
-    from tests.e2e.assets import write_example_assets
+    from engine.diffusion.example_assets import write_example_assets
     from tests.e2e.conftest import EXAMPLES, load_example, shrink
 
     paths = FolderPaths(tempfile.mkdtemp(prefix="bench_examples_"))

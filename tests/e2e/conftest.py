@@ -15,7 +15,7 @@ from engine.graph.paths import FolderPaths
 from engine.graph.registry import Registry
 from nodes import register_builtin_nodes
 
-from .assets import write_example_assets
+from engine.diffusion.example_assets import write_example_assets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "web", "examples")

@@ -12,7 +12,7 @@ from PIL import Image
 from engine.graph.cache import make_cache
 from engine.graph.executor import Executor
 
-from .assets import EXAMPLE_INPAINT, LORA
+from engine.diffusion.example_assets import EXAMPLE_INPAINT, LORA
 from .conftest import load_example, shrink
 from .test_examples import saved_images
 

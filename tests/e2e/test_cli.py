@@ -57,3 +57,17 @@ def test_cli_reports_a_corrupt_input_naming_node_and_file(fresh_base, capsys):
     err = capsys.readouterr().err
     assert rc == 1, err
     assert "LoadImage" in err and "broken.png" in err and "node 10" in err
+
+
+def test_smoke_checkpoint_all_writes_what_every_example_names(tmp_path, capsys):
+    base = str(tmp_path)
+    assert main_in_process("smoke-checkpoint", "--all", "--base-directory", base) == 0
+    printed = capsys.readouterr().out.split()
+    for rel in ("models/checkpoints/smoke-test-tiny-sdxl.safetensors", "models/loras/smoke-test-tiny-lora.safetensors",
+                "models/controlnet/smoke-test-tiny-controlnet.safetensors",
+                "models/upscale_models/smoke-test-tiny-esrgan-x2.safetensors", "input/example.png"):
+        assert os.path.join(base, rel) in printed and os.path.isfile(os.path.join(base, rel))
+    proc = main_py("run", os.path.join(EXAMPLES, "upscale.json"), "--base-directory", base, "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(proc.stdout.split()[-1]) as im:
+        assert im.size == (128, 128)  # example.png is 64x64, the tiny ESRGAN upscales x2

@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from tests.e2e.assets import tiny_controlnet_state_dict
+from engine.diffusion.example_assets import tiny_controlnet_state_dict
 
 
 @pytest.fixture

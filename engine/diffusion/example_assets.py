@@ -2,14 +2,13 @@
 
 Tests call ``write_example_assets(paths)``; to try the examples by hand on a fresh machine:
 
-    python -m tests.e2e.assets            # writes into ./models and ./input of the repository
+    python main.py smoke-checkpoint --all     # writes into models/ and input/ (or the folders the flags name)
 
 Every model is random (its pictures are noise); real models go in the same folders.
 """
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import torch
@@ -98,15 +97,3 @@ def write_example_assets(paths, checkpoints: tuple[str, ...] | None = None, cont
     written[EXAMPLE_INPAINT] = os.path.join(paths.input_dir, EXAMPLE_INPAINT)
     return written
 
-
-def main(argv: list[str] | None = None) -> int:
-    from engine.graph.paths import FolderPaths
-    argv = sys.argv[1:] if argv is None else argv
-    base = argv[0] if argv else os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for what, path in write_example_assets(FolderPaths(base)).items():
-        print(f"{what}: {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

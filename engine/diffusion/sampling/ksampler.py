@@ -15,10 +15,10 @@ import torch.nn.functional as F
 from .conditioning import prepare_conditioning
 from .denoiser import CFGDenoiser, InpaintDenoiser
 from .noise import prepare_noise
-from .samplers import SAMPLER_NAMES, get_sampler
+from .samplers import SAMPLER_NAMES, SamplerSpec, get_sampler
 from .schedules import SCHEDULER_NAMES, calculate_sigmas
 
-__all__ = ["prepare_noise", "sample", "ksampler_sigmas", "SAMPLER_NAMES", "SCHEDULER_NAMES", "prepare_mask"]
+__all__ = ["prepare_noise", "sample", "sample_sigmas", "ksampler_sigmas", "SAMPLER_NAMES", "SCHEDULER_NAMES", "prepare_mask"]
 
 Callback = Callable[[int, torch.Tensor, torch.Tensor, int], None]
 
@@ -91,11 +91,37 @@ def sample(model, noise: torch.Tensor, steps: int, cfg: float, sampler_name: str
     if noise.shape != latent_image.shape:
         raise ValueError(f"KSampler: noise shape {tuple(noise.shape)} != latent shape {tuple(latent_image.shape)}")
     spec = get_sampler(sampler_name)
-    ms = model.model_sampling
-    sigmas = ksampler_sigmas(ms, scheduler, sampler_name, steps, denoise)
+    sigmas = ksampler_sigmas(model.model_sampling, scheduler, sampler_name, steps, denoise)
     sigmas = advanced_sigmas(sigmas, start_step, last_step, force_full_denoise)
-    if sigmas is None or sigmas.shape[-1] == 0:
+    if sigmas is None:
         return latent_image
+
+    def build_denoiser(latent: torch.Tensor, mask: torch.Tensor | None, device: torch.device) -> CFGDenoiser:
+        pos, neg = prepare_conditioning(model, positive, negative, latent.shape, device, latent, mask)
+        return CFGDenoiser(model, pos, neg, cfg)
+
+    return sample_sigmas(model, noise, sigmas, spec, build_denoiser, latent_image, disable_noise=disable_noise,
+                         noise_mask=noise_mask, callback=callback, seed=seed)
+
+
+def sample_sigmas(model, noise: torch.Tensor, sigmas: torch.Tensor, spec: SamplerSpec,
+                  build_denoiser: Callable[[torch.Tensor, torch.Tensor | None, torch.device], Callable],
+                  latent_image: torch.Tensor, disable_noise: bool = False, noise_mask: torch.Tensor | None = None,
+                  callback: Callback | None = None, seed: int | None = None,
+                  sampler_options: dict | None = None) -> torch.Tensor:
+    """Sample an unscaled latent along an explicit sigma list (KSampler's core, shared with SamplerCustom).
+
+    build_denoiser(latent_model_space, denoise_mask [B,C,h,w] or None, device) -> D(x, sigma, **extra_args)
+    gives the guidance (CFG, dual CFG ...); sampler_options are extra keyword arguments of the sampler
+    function (eta, s_noise ...). An empty sigma list returns latent_image unchanged.
+    """
+    if noise.shape != latent_image.shape:
+        raise ValueError(f"sampling: noise shape {tuple(noise.shape)} != latent shape {tuple(latent_image.shape)}")
+    if sigmas.ndim != 1:
+        raise ValueError(f"sampling: sigmas must be a 1-D tensor, got shape {tuple(sigmas.shape)}")
+    if sigmas.shape[-1] == 0:
+        return latent_image
+    ms = model.model_sampling
     device = _device_of(model, latent_image.device)
     sigmas = sigmas.to(device)
     scale = float(model.family.scale_factor)
@@ -104,8 +130,7 @@ def sample(model, noise: torch.Tensor, steps: int, cfg: float, sampler_name: str
         latent = latent * scale
     noise = torch.zeros_like(latent) if disable_noise else noise.to(device=device, dtype=torch.float32)
     mask = prepare_mask(noise_mask, latent.shape, device) if noise_mask is not None else None
-    positive, negative = prepare_conditioning(model, positive, negative, latent.shape, device, latent, mask)
-    denoiser = CFGDenoiser(model, positive, negative, cfg)
+    denoiser = build_denoiser(latent, mask, device)
     inpaint_noise = noise
     if spec.random_inpaint_noise:
         gen = torch.Generator(device="cpu").manual_seed(int(seed if seed is not None else 41) + 1)
@@ -117,6 +142,7 @@ def sample(model, noise: torch.Tensor, steps: int, cfg: float, sampler_name: str
         callback(info["i"], info["denoised"], info["x"], total)
     extra_args = {"seed": seed, "model_options": {}}
     samples = spec.function(model_k, x, sigmas, extra_args=extra_args,
-                            callback=None if callback is None else k_callback, disable=True)
+                            callback=None if callback is None else k_callback, disable=True,
+                            **(sampler_options or {}))
     samples = ms.inverse_noise_scaling(sigmas[-1], samples)
     return (samples.float() / scale).to(latent_image.device)  # back where the LATENT lives (CPU normally)

@@ -97,6 +97,7 @@ class SamplerCustomAdvanced:
 
 
 class RandomNoise:
+    DESCRIPTION = "Seeded initial noise, the same as KSampler's for that seed."
     CATEGORY = CAT + "/noise"
     RETURN_TYPES = ("NOISE",)
     FUNCTION = "get_noise"
@@ -111,6 +112,7 @@ class RandomNoise:
 
 
 class DisableNoise:
+    DESCRIPTION = 'No initial noise (zeros), e.g. to continue a partly sampled latent.'
     CATEGORY = CAT + "/noise"
     RETURN_TYPES = ("NOISE",)
     FUNCTION = "get_noise"
@@ -131,6 +133,7 @@ def _require_model(node_name: str, model):
 
 
 class BasicGuider:
+    DESCRIPTION = 'Guides with one conditioning alone (no classifier-free guidance).'
     CATEGORY = CAT + "/guiders"
     RETURN_TYPES = ("GUIDER",)
     FUNCTION = "get_guider"
@@ -147,6 +150,7 @@ class BasicGuider:
 
 
 class CFGGuider:
+    DESCRIPTION = 'Classifier-free guidance of positive against negative at cfg.'
     CATEGORY = CAT + "/guiders"
     RETURN_TYPES = ("GUIDER",)
     FUNCTION = "get_guider"
@@ -165,6 +169,8 @@ class CFGGuider:
 
 
 class DualCFGGuider:
+    DESCRIPTION = ("Two guidance scales: cond1 against cond2 (cfg_conds) and cond2 against negative "
+                   "(cfg_cond2_negative).")
     CATEGORY = CAT + "/guiders"
     RETURN_TYPES = ("GUIDER",)
     FUNCTION = "get_guider"

@@ -42,6 +42,7 @@ class _SigmasNode:
 
 
 class BasicScheduler(_SigmasNode):
+    DESCRIPTION = 'Sigmas of a named scheduler for the model; denoise < 1 keeps the tail of a longer schedule.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"model": ("MODEL",), "scheduler": (scheduler_names(),), "steps": _steps(),
@@ -63,6 +64,7 @@ class BasicScheduler(_SigmasNode):
 
 
 class KarrasScheduler(_SigmasNode):
+    DESCRIPTION = 'Karras et al. (2022) sigmas: evenly spaced in sigma^(1/rho) from sigma_max to sigma_min, then 0.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"steps": _steps(), "sigma_max": _float(SIGMA_MAX_DEFAULT),
@@ -74,6 +76,7 @@ class KarrasScheduler(_SigmasNode):
 
 
 class ExponentialScheduler(_SigmasNode):
+    DESCRIPTION = 'Sigmas evenly spaced in log sigma from sigma_max to sigma_min, then 0.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"steps": _steps(), "sigma_max": _float(SIGMA_MAX_DEFAULT),
@@ -87,6 +90,7 @@ class ExponentialScheduler(_SigmasNode):
 
 
 class PolyexponentialScheduler(_SigmasNode):
+    DESCRIPTION = 'Sigmas on a polynomial (power rho) ramp in log sigma; rho 1 is the exponential schedule.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"steps": _steps(), "sigma_max": _float(SIGMA_MAX_DEFAULT),
@@ -100,6 +104,7 @@ class PolyexponentialScheduler(_SigmasNode):
 
 
 class SDTurboScheduler(_SigmasNode):
+    DESCRIPTION = 'SD-Turbo sigmas: timesteps 999, 899, ... (steps of them, starting later for denoise < 1), then 0.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"model": ("MODEL",), "steps": _steps(1, 10),
@@ -111,6 +116,7 @@ class SDTurboScheduler(_SigmasNode):
 
 
 class BetaSamplingScheduler(_SigmasNode):
+    DESCRIPTION = "Sigmas at Beta(alpha, beta) quantiles of the model's timesteps (arXiv:2407.12173)."
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"model": ("MODEL",), "steps": _steps(), "alpha": _float(0.6, hi=50.0),
@@ -122,6 +128,7 @@ class BetaSamplingScheduler(_SigmasNode):
 
 
 class VPScheduler(_SigmasNode):
+    DESCRIPTION = 'Sigmas of the continuous variance-preserving SDE (beta_d, beta_min, eps_s).'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"steps": _steps(), "beta_d": _float(19.9), "beta_min": _float(0.1),
@@ -133,6 +140,7 @@ class VPScheduler(_SigmasNode):
 
 
 class SplitSigmas:
+    DESCRIPTION = 'Splits a sigma list at a step: high_sigmas up to and including it, low_sigmas from it on.'
     CATEGORY = CAT + "/sigmas"
     RETURN_TYPES = ("SIGMAS", "SIGMAS")
     RETURN_NAMES = ("high_sigmas", "low_sigmas")
@@ -148,6 +156,7 @@ class SplitSigmas:
 
 
 class SplitSigmasDenoise:
+    DESCRIPTION = 'Splits a sigma list so low_sigmas holds the last round(steps * denoise) steps.'
     CATEGORY = CAT + "/sigmas"
     RETURN_TYPES = ("SIGMAS", "SIGMAS")
     RETURN_NAMES = ("high_sigmas", "low_sigmas")
@@ -167,6 +176,7 @@ class SplitSigmasDenoise:
 
 
 class FlipSigmas:
+    DESCRIPTION = 'Reverses a sigma list (a leading 0 becomes 0.0001), e.g. for unsampling.'
     CATEGORY = CAT + "/sigmas"
     RETURN_TYPES = ("SIGMAS",)
     FUNCTION = "get_sigmas"
@@ -206,6 +216,7 @@ def _noise_opts(eta_max: float = 100.0, s_noise_max: float = 100.0) -> dict:
 
 
 class KSamplerSelect(_SamplerNode):
+    DESCRIPTION = 'A SAMPLER by KSampler name, with its default options.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"sampler_name": (sampler_names(),)}}
@@ -215,6 +226,7 @@ class KSamplerSelect(_SamplerNode):
 
 
 class SamplerEulerAncestral(_SamplerNode):
+    DESCRIPTION = 'Euler ancestral SAMPLER with its eta and s_noise options.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": _noise_opts()}
@@ -224,6 +236,7 @@ class SamplerEulerAncestral(_SamplerNode):
 
 
 class SamplerEulerAncestralCFGPP(_SamplerNode):
+    DESCRIPTION = 'Euler ancestral CFG++ SAMPLER with its eta and s_noise options.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": _noise_opts(eta_max=1.0, s_noise_max=10.0)}
@@ -233,6 +246,7 @@ class SamplerEulerAncestralCFGPP(_SamplerNode):
 
 
 class SamplerDPMPP_2S_Ancestral(_SamplerNode):
+    DESCRIPTION = 'DPM++ 2S ancestral SAMPLER with its eta and s_noise options.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": _noise_opts()}
@@ -242,6 +256,7 @@ class SamplerDPMPP_2S_Ancestral(_SamplerNode):
 
 
 class SamplerDPMPP_SDE(_SamplerNode):
+    DESCRIPTION = 'DPM++ SDE SAMPLER (eta, s_noise, r; Brownian-tree noise on the GPU or CPU).'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {**_noise_opts(), "r": _float(0.5, hi=100.0), "noise_device": (["gpu", "cpu"],)}}
@@ -252,6 +267,7 @@ class SamplerDPMPP_SDE(_SamplerNode):
 
 
 class SamplerDPMPP_2M_SDE(_SamplerNode):
+    DESCRIPTION = 'DPM++ 2M SDE SAMPLER (midpoint or heun solver, eta, s_noise, noise device).'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"solver_type": (["midpoint", "heun"],), **_noise_opts(),
@@ -263,6 +279,7 @@ class SamplerDPMPP_2M_SDE(_SamplerNode):
 
 
 class SamplerDPMPP_3M_SDE(_SamplerNode):
+    DESCRIPTION = 'DPM++ 3M SDE SAMPLER (eta, s_noise, noise device).'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {**_noise_opts(), "noise_device": (["gpu", "cpu"],)}}
@@ -273,6 +290,7 @@ class SamplerDPMPP_3M_SDE(_SamplerNode):
 
 
 class SamplerLMS(_SamplerNode):
+    DESCRIPTION = 'LMS SAMPLER of the given order.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"order": ("INT", {"default": 4, "min": 1, "max": 100})}}
@@ -282,6 +300,7 @@ class SamplerLMS(_SamplerNode):
 
 
 class SamplerDPMAdaptative(_SamplerNode):
+    DESCRIPTION = 'Adaptive-step DPM-Solver SAMPLER with its tolerance and controller options.'
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {

@@ -87,7 +87,7 @@ def shrink(prompt: dict, steps: int = 2) -> dict:
         ct, inp = node["class_type"], node["inputs"]
         if ct == "EmptyLatentImage":
             inp["width"] = inp["height"] = 64
-        elif ct == "KSampler":
+        elif ct in ("KSampler", "BasicScheduler"):
             inp["steps"] = steps
         elif ct == "KSamplerAdvanced":
             inp["steps"] = steps + 1

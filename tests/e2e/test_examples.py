@@ -19,6 +19,7 @@ EXPECTED = {
     "lora.json": (1, 64, 64),
     "controlnet.json": (1, 64, 64),
     "upscale.json": (1, 128, 128),
+    "custom_sampler.json": (1, 64, 64),
 }
 
 
@@ -104,3 +105,13 @@ def test_batch_of_two_with_one_prompt(run, engine, name):
     assert len(files) == 2
     images = [np.array(Image.open(f)) for f in files]
     assert images[0].shape == images[1].shape and images[0].tobytes() != images[1].tobytes()
+
+
+def test_custom_sampler_example_gives_the_ksampler_picture(run, engine):
+    _, ctx = engine
+    custom, _ = run(shrink(load_example("custom_sampler.json")))
+    plain = shrink(load_example("txt2img.json"))
+    plain["3"]["inputs"].update(sampler_name="euler_ancestral", scheduler="karras")
+    ks, _ = run(plain)
+    assert custom.success and ks.success
+    assert np.array_equal(pixels(ctx, custom)[0], pixels(ctx, ks)[0])

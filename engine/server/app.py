@@ -7,7 +7,7 @@ import os
 import ssl
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable, Sequence
 
 from aiohttp import web
 
@@ -68,8 +68,12 @@ async def _close_sockets(app: web.Application) -> None:
     await app[STATE].hub.close_all()
 
 
-def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None) -> web.Application:
-    """Build the server application; the worker starts with the app (cleanup_ctx)."""
+def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None,
+               setup_hooks: Sequence[Callable[[web.Application], None]] = ()) -> web.Application:
+    """Build the server application; the worker starts with the app (cleanup_ctx).
+
+    ``setup_hooks`` run on the app after the built-in routes (e.g. engine.compat.attach_app adds custom packs' routes).
+    """
     config = ServerConfig.from_args(args)
     hub = Hub(server_flags={"supports_preview_metadata": True, "max_upload_size": config.max_upload_bytes})
     state = ServerState(config=config, registry=registry, executor=executor, paths=paths,
@@ -80,6 +84,8 @@ def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manag
     app[STATE] = state
     app[MAX_UPLOAD_BYTES_KEY] = config.max_upload_bytes
     add_routes(app)
+    for hook in setup_hooks:
+        hook(app)
     app.cleanup_ctx.append(_worker_ctx)
     app.on_shutdown.append(_close_sockets)
     return app
@@ -93,9 +99,10 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
     return ctx
 
 
-def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None) -> None:
+def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None,
+               setup_hooks: Sequence[Callable[[web.Application], None]] = ()) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully; a running prompt is re-queued)."""
-    app = create_app(args, registry, executor, paths, device_manager)
+    app = create_app(args, registry, executor, paths, device_manager, setup_hooks)
     config = app[STATE].config
     ctx = _ssl_context(config)
     scheme = "https" if ctx else "http"

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 SENSITIVE_KEYS = ("auth_token_comfy_org", "api_key_comfy_org")
 MAX_PROMPT_ID_LEN = 200
+# Hooks run on every POST /prompt body before it is read (custom packs' on_prompt handlers): body -> body.
+PROMPT_HANDLERS = web.AppKey("prompt_handlers", list)
 
 
 def _prompt_error(type_: str, message: str, details: str = "", status: int = 400) -> web.Response:
@@ -58,6 +60,10 @@ def make_validator(registry: Any):
 async def post_prompt(request: web.Request) -> web.Response:
     st = state_of(request)
     body = await read_json_object(request)
+    for hook in request.app.get(PROMPT_HANDLERS, ()):
+        body = hook(body)
+        if not isinstance(body, dict):
+            raise bad_request(f"an on_prompt handler returned {type(body).__name__} instead of the prompt body")
     if "prompt" not in body:
         return _prompt_error("no_prompt", "No prompt provided")
     prompt = body["prompt"]

@@ -169,6 +169,17 @@ def build_registry(args: argparse.Namespace, ctx, paths):
     return registry
 
 
+def install_compat(paths, device) -> bool:
+    """ComfyUI's module names (folder_paths, comfy.*, server ...) for custom node packs; False if unavailable."""
+    try:
+        import engine.compat
+        engine.compat.install(paths, device)
+    except ImportError as ex:
+        log.warning("ComfyUI compatibility modules unavailable (%s); custom packs importing them will fail", ex)
+        return False
+    return True
+
+
 def build_app_parts(args: argparse.Namespace) -> dict[str, Any]:
     """FolderPaths, DeviceManager, Registry (built-ins, custom nodes), cache and Executor from the flags."""
     from engine.graph.context import NodeContext
@@ -176,10 +187,15 @@ def build_app_parts(args: argparse.Namespace) -> dict[str, Any]:
     paths = build_paths(args)
     paths.ensure_dirs()
     device = build_device(args)
+    compat = install_compat(paths, device)   # before custom nodes import folder_paths & co.
     ctx = NodeContext(paths=paths, device=device, args=args)
     registry = build_registry(args, ctx, paths)
     executor = Executor(registry, make_cache_from_args(args), ctx)
-    return {"paths": paths, "device": device, "context": ctx, "registry": registry, "executor": executor}
+    if compat:
+        import engine.compat
+        engine.compat.bind(registry=registry, executor=executor)
+    return {"paths": paths, "device": device, "context": ctx, "registry": registry, "executor": executor,
+            "compat": compat}
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:
@@ -311,7 +327,12 @@ def cmd_smoke_checkpoint(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from engine.server.app import run_server
     parts = build_app_parts(args)
-    run_server(args, parts["registry"], parts["executor"], parts["paths"], device_manager=parts["device"])
+    hooks = []
+    if parts["compat"]:
+        import engine.compat
+        hooks.append(engine.compat.attach_app)
+    run_server(args, parts["registry"], parts["executor"], parts["paths"], device_manager=parts["device"],
+               setup_hooks=hooks)
     return 0
 
 

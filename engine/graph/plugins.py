@@ -97,9 +97,13 @@ def load_pack(registry: Registry, name: str, path: str, builtin: set[str]) -> Pa
     try:
         module = _import_pack(path, name)
         mappings = getattr(module, "NODE_CLASS_MAPPINGS", None)
-        if mappings is None:
-            raise AttributeError(f"custom node pack {name!r} ({path}) defines no NODE_CLASS_MAPPINGS")
         display = getattr(module, "NODE_DISPLAY_NAME_MAPPINGS", None) or {}
+        if mappings is None and callable(getattr(module, "comfy_entrypoint", None)):
+            from engine.compat.v3 import entrypoint_mappings   # V3 pack: ComfyExtension.get_node_list()
+            mappings, display = entrypoint_mappings(module.comfy_entrypoint)
+        if mappings is None:
+            raise AttributeError(f"custom node pack {name!r} ({path}) defines no NODE_CLASS_MAPPINGS "
+                                 "and no comfy_entrypoint")
         mod_label = _module_name(name)
         for node_name, cls in mappings.items():
             if node_name in builtin:

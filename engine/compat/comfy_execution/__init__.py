@@ -1,0 +1,1 @@
+"""``import comfy_execution``: only ``graph_utils`` (GraphBuilder for node expansion) is provided."""

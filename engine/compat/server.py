@@ -1,0 +1,108 @@
+"""``from server import PromptServer``: the hooks custom packs use on ComfyUI's server object.
+
+``PromptServer.instance`` exists from install() on, before any pack is imported, because packs
+register routes at import time. Their ``routes`` table is added to the app (under its path and
+under ``/api``) when create_app runs the ``attach`` hook; ``send_sync`` publishes through the
+app's websocket hub from any thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from aiohttp import web
+
+from engine.graph.context import current_scope
+
+log = logging.getLogger(__name__)
+
+
+class BinaryEventTypes:
+    PREVIEW_IMAGE = 1
+    UNENCODED_PREVIEW_IMAGE = 2
+    TEXT = 3
+    PREVIEW_IMAGE_WITH_METADATA = 4
+
+
+class PromptServer:
+    instance: "PromptServer | None" = None
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+        self.routes = web.RouteTableDef()
+        self.app: web.Application | None = None
+        self.on_prompt_handlers: list[Callable[[dict], dict]] = []
+        self._hub: Any = None
+        self._last_client_id: str | None = None
+        self.supports = ["custom_nodes_from_web"]
+
+    # -- wiring (engine side) -------------------------------------------------
+    def attach(self, app: web.Application) -> None:
+        """Add the packs' routes (also as /api + path), bind the hub and the on-prompt hook to ``app``."""
+        from engine.server.routes_prompt import PROMPT_HANDLERS
+        from engine.server.state import STATE
+        self.app = app
+        self._hub = app[STATE].hub
+        for route in self.routes:
+            if isinstance(route, web.RouteDef):
+                app.router.add_route(route.method, route.path, route.handler, **route.kwargs)
+                if not route.path.startswith("/api/"):
+                    app.router.add_route(route.method, "/api" + route.path, route.handler, **route.kwargs)
+            elif isinstance(route, web.StaticDef):
+                app.router.add_static(route.prefix, route.path, **route.kwargs)
+        app[PROMPT_HANDLERS] = [self.trigger_on_prompt]
+
+    # -- ComfyUI's API ---------------------------------------------------------
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._hub.loop if self._hub is not None else None
+
+    @property
+    def client_id(self) -> str | None:
+        """The client of the latest POST /prompt, else the latest connected websocket client."""
+        if self._last_client_id is not None:
+            return self._last_client_id
+        if self._hub is not None and self._hub.clients:
+            return next(reversed(self._hub.clients))
+        return None
+
+    @property
+    def last_node_id(self) -> str | None:
+        scope = current_scope()
+        return scope.node_id if scope is not None else None
+
+    @property
+    def last_prompt_id(self) -> str | None:
+        scope = current_scope()
+        return scope.prompt_id if scope is not None else None
+
+    def send_sync(self, event: Any, data: Any, sid: str | None = None) -> None:
+        """Send ``{"type": event, "data": data}`` to client ``sid`` (None: everyone); any thread."""
+        if not isinstance(event, str):
+            log.warning("PromptServer.send_sync: binary event %r is not supported here; dropped", event)
+            return
+        if self._hub is None:
+            log.debug("PromptServer.send_sync(%s) before the server started; dropped", event)
+            return
+        self._hub.publish(event, data, sid)
+
+    async def send(self, event: Any, data: Any, sid: str | None = None) -> None:
+        self.send_sync(event, data, sid)
+
+    async def send_json(self, event: str, data: Any, sid: str | None = None) -> None:
+        self.send_sync(event, data, sid)
+
+    def add_on_prompt_handler(self, handler: Callable[[dict], dict]) -> None:
+        """``handler(json_body) -> json_body`` runs on every POST /prompt body before it is queued."""
+        self.on_prompt_handlers.append(handler)
+
+    def trigger_on_prompt(self, json_data: dict) -> dict:
+        for handler in self.on_prompt_handlers:
+            try:
+                json_data = handler(json_data)
+            except Exception:   # ComfyUI's behaviour: a failing pack hook is reported, the prompt still goes in
+                log.exception("on_prompt handler %r failed", handler)
+        if isinstance(json_data, dict) and isinstance(json_data.get("client_id"), str):
+            self._last_client_id = json_data["client_id"]
+        return json_data

@@ -7,7 +7,8 @@ from typing import Any
 # Modules holding NODE_CLASS_MAPPINGS / NODE_DISPLAY_NAME_MAPPINGS, in menu order.
 NODE_MODULES = (
     "loaders", "lora", "conditioning", "controlnet", "latent", "latent_transform", "latent_io", "vae", "sampling",
-    "custom_sampler", "custom_sampler_sigmas", "inpaint", "image", "image_composite", "image_io", "mask", "upscale",
+    "custom_sampler", "custom_sampler_sigmas", "custom_sampler_extra", "inpaint", "image", "image_composite", "image_io",
+    "mask", "upscale",
 )
 
 

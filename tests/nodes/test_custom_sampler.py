@@ -246,13 +246,35 @@ def test_scheduler_nodes_equal_the_schedule_functions(make, sd1):
     (beta,) = make("BetaSamplingScheduler").get_sigmas(model, 10, 0.6, 0.6)
     assert torch.equal(beta, calculate_sigmas(model.model_sampling, "beta", 10))
     (vp,) = make("VPScheduler").get_sigmas(3, 19.9, 0.1, 0.001)
-    t = torch.tensor([1.0, 0.5005, 0.001])
-    torch.testing.assert_close(vp[:-1], torch.sqrt(torch.exp(19.9 * t ** 2 / 2 + 0.1 * t) - 1), rtol=1e-5, atol=1e-7)
+    t = torch.tensor([1.0, 0.5005, 0.001], dtype=torch.float64)
+    want = torch.sqrt(torch.exp(19.9 * t ** 2 / 2 + 0.1 * t) - 1)  # float64: expm1 keeps the small end exact
+    torch.testing.assert_close(vp[:-1].double(), want, rtol=1e-5, atol=1e-8)
+    assert vp[-1] == 0
     (turbo,) = make("SDTurboScheduler").get_sigmas(model, 1, 1.0)
     assert turbo.tolist() == pytest.approx([14.614641, 0.0], rel=1e-5)
     (turbo,) = make("SDTurboScheduler").get_sigmas(model, 2, 0.5)  # timesteps 499, 399
     want = [float(model.model_sampling.sigmas[499]), float(model.model_sampling.sigmas[399]), 0.0]
     assert turbo.tolist() == pytest.approx(want, rel=1e-6)
+
+
+def test_extra_sigma_nodes(make, sd1):
+    model = sd1[0]
+    (lap,) = make("LaplaceScheduler").get_sigmas(5, 14.614642, 0.0291675, 0.0, 0.5)
+    assert len(lap) == 5 and lap[-1] > 0  # ComfyUI's Laplace list has no trailing 0
+    x = torch.linspace(0, 1, 5).double()
+    lmb = -0.5 * torch.sign(0.5 - x) * torch.log(1 - 2 * (0.5 - x).abs() + 1e-5)
+    torch.testing.assert_close(lap.double(), lmb.exp().clamp(0.0291675, 14.614642), rtol=1e-5, atol=1e-7)
+    assert lap[2] == pytest.approx(math.exp(0.5 * math.log(1 + 1e-5)), rel=1e-5)  # x = 0.5: log(1 + eps) / 2
+    s = torch.tensor([14.6, 3.0, 0.0])
+    (first,) = make("SetFirstSigma").set_first_sigma(s, 136.0)
+    assert first.tolist() == pytest.approx([136.0, 3.0, 0.0]) and s[0] == pytest.approx(14.6)
+    (manual,) = make("ManualSigmas").get_sigmas("14.6, 3,1 .5 ,0")
+    assert manual.tolist() == pytest.approx([14.6, 3.0, 1.0, 0.5, 0.0])
+    pts = make("SamplingPercentToSigma")
+    assert pts.get_sigma(model, 0.5, False)[0] == pytest.approx(1.61558, rel=1e-4)  # sampling.md §2
+    assert pts.get_sigma(model, 0.0, False)[0] == pytest.approx(999999999.9)
+    assert pts.get_sigma(model, 0.0, True)[0] == pytest.approx(14.614641, rel=1e-6)
+    assert pts.get_sigma(model, 1.0, True)[0] == pytest.approx(0.0291672, rel=1e-5)
 
 
 # ---- progress, interrupt, errors -------------------------------------------------------------------

@@ -25,7 +25,8 @@ from .samplers import SamplerSpec, get_sampler
 from .schedules import append_zero
 
 __all__ = ["Sampler", "RandomNoise", "EmptyNoise", "CFGGuider", "BasicGuider", "DualCFGGuider", "DualCFGDenoiser",
-           "sample_with_sigmas", "sample_custom", "get_sigmas_polyexponential", "get_sigmas_vp", "sd_turbo_sigmas"]
+           "sample_with_sigmas", "sample_custom", "get_sigmas_polyexponential", "get_sigmas_vp",
+           "get_sigmas_laplace", "sd_turbo_sigmas"]
 
 
 class Sampler:
@@ -249,7 +250,15 @@ def get_sigmas_polyexponential(n: int, sigma_min: float, sigma_max: float, rho: 
 def get_sigmas_vp(n: int, beta_d: float = 19.9, beta_min: float = 0.1, eps_s: float = 1e-3) -> torch.Tensor:
     """Continuous VP SDE schedule (Song et al. 2021): sigma(t) = sqrt(exp(beta_d t^2 / 2 + beta_min t) - 1)."""
     t = torch.linspace(1, eps_s, n)
-    return append_zero(torch.sqrt(torch.exp(beta_d * t ** 2 / 2 + beta_min * t) - 1))
+    return append_zero(torch.sqrt(torch.special.expm1(beta_d * t ** 2 / 2 + beta_min * t)))
+
+
+def get_sigmas_laplace(n: int, sigma_min: float, sigma_max: float, mu: float = 0.0, beta: float = 0.5) -> torch.Tensor:
+    """Laplace schedule (Tiankai et al. 2024): log sigma at Laplace(mu, beta) quantiles of linspace(0, 1, n),
+    clamped to [sigma_min, sigma_max]. As ComfyUI's, it has no trailing 0 (sampling stops at sigma_min)."""
+    x = torch.linspace(0, 1, n)
+    lmb = mu - beta * torch.sign(0.5 - x) * torch.log(1 - 2 * torch.abs(0.5 - x) + 1e-5)
+    return torch.clamp(torch.exp(lmb), min=sigma_min, max=sigma_max)
 
 
 def sd_turbo_sigmas(model_sampling, steps: int, denoise: float = 1.0) -> torch.Tensor:

@@ -277,6 +277,48 @@ def test_extra_sigma_nodes(make, sd1):
     assert pts.get_sigma(model, 1.0, True)[0] == pytest.approx(0.0291672, rel=1e-5)
 
 
+def test_more_sampler_nodes_at_defaults_equal_ksampler_select(make, sd1):
+    model, pos, neg = sd1
+    sigmas = sigmas_of(make, model, "karras", steps=3)
+    pairs = [(make("SamplerSEEDS2").get_sampler("phi_1", 1.0, 1.0, 0.5)[0], "seeds_2"),
+             (make("SamplerER_SDE").get_sampler("ER-SDE", 3, 1.0, 1.0)[0], "er_sde"),
+             (make("SamplerSASolver").get_sampler(model, 1.0, 0.2, 0.8, 1.0, 3, 4, False, False)[0], "sa_solver"),
+             (make("SamplerSASolver").get_sampler(model, 1.0, 0.2, 0.8, 1.0, 3, 4, True, False)[0], "sa_solver_pece")]
+    for node_sampler, name in pairs:
+        a, _ = custom_sampler(make, model, pos, neg, node_sampler, sigmas)
+        b, _ = custom_sampler(make, model, pos, neg, make("KSamplerSelect").get_sampler(name)[0], sigmas)
+        torch.testing.assert_close(a["samples"], b["samples"], rtol=1e-6, atol=1e-5, msg=name)
+    ode, _ = custom_sampler(make, model, pos, neg, make("SamplerER_SDE").get_sampler("ODE", 3, 1.0, 1.0)[0], sigmas)
+    ode_eta0, _ = custom_sampler(make, model, pos, neg, make("SamplerER_SDE").get_sampler("ER-SDE", 3, 0.0, 1.0)[0],
+                                 sigmas)
+    assert torch.equal(ode["samples"], ode_eta0["samples"])  # eta 0 is the ODE solver
+    assert not torch.allclose(ode["samples"], b["samples"])
+    with pytest.raises(NodeInputError, match="SamplerSASolver.*simple_order_2"):
+        make("SamplerSASolver").get_sampler(model, 1.0, 0.2, 0.8, 1.0, 3, 4, False, True)
+
+
+def test_extend_intermediate_sigmas_and_add_noise(make, sd1):
+    model = sd1[0]
+    s = torch.tensor([10.0, 5.0, 0.0])
+    ext = make("ExtendIntermediateSigmas")
+    assert ext.extend(s, 2, -1.0, 4.0, "linear")[0].tolist() == pytest.approx([10, 7.5, 5, 2.5, 0])
+    assert ext.extend(s, 2, -1.0, 6.0, "linear")[0].tolist() == pytest.approx([10, 7.5, 5, 0])
+    assert ext.extend(s, 2, 8.0, 0.0, "linear")[0].tolist() == pytest.approx([10, 5, 2.5, 0])
+    c = math.sin(math.pi / 6)  # steps 3, cosine: fractions sin(pi/6), sin(pi/3)
+    assert ext.extend(s, 3, -1.0, 6.0, "cosine")[0].tolist() == pytest.approx(
+        [10, 10 - 5 * c, 10 - 5 * math.sin(math.pi / 3), 5, 0], rel=1e-6)
+    noise = make("RandomNoise").get_noise(7)[0]
+    latent = {"samples": torch.zeros(1, 4, 8, 8)}
+    (out,) = make("AddNoise").add_noise(model, noise, torch.tensor([3.0, 1.0]), latent)
+    want = noise.generate_noise(latent) * 2.0 / 0.18215
+    torch.testing.assert_close(out["samples"], want, rtol=1e-6, atol=1e-6)
+    start = {"samples": torch.full((1, 4, 8, 8), 0.5)}
+    (out,) = make("AddNoise").add_noise(model, noise, torch.tensor([3.0]), start)
+    torch.testing.assert_close(out["samples"], (start["samples"] * 0.18215 + noise.generate_noise(start) * 3.0)
+                               / 0.18215, rtol=1e-6, atol=1e-6)
+    assert make("AddNoise").add_noise(model, noise, torch.FloatTensor([]), start)[0] is start
+
+
 # ---- progress, interrupt, errors -------------------------------------------------------------------
 
 def test_progress_every_step_and_interrupt(make, sd1):
@@ -359,12 +401,14 @@ def test_input_types_defaults_and_outputs_match_comfyui(registry):
     categories = {
         "sampling/custom_sampling/schedulers": ["BasicScheduler", "KarrasScheduler", "ExponentialScheduler",
                                                 "PolyexponentialScheduler", "SDTurboScheduler", "BetaSamplingScheduler",
-                                                "VPScheduler"],
-        "sampling/custom_sampling/sigmas": ["SplitSigmas", "SplitSigmasDenoise", "FlipSigmas"],
+                                                "VPScheduler", "LaplaceScheduler"],
+        "sampling/custom_sampling/sigmas": ["SplitSigmas", "SplitSigmasDenoise", "FlipSigmas", "SetFirstSigma",
+                                            "ManualSigmas", "SamplingPercentToSigma", "ExtendIntermediateSigmas"],
         "sampling/custom_sampling/samplers": ["KSamplerSelect", "SamplerEulerAncestral", "SamplerEulerAncestralCFGPP",
                                               "SamplerDPMPP_2M_SDE", "SamplerDPMPP_SDE", "SamplerDPMPP_3M_SDE",
-                                              "SamplerDPMPP_2S_Ancestral", "SamplerLMS", "SamplerDPMAdaptative"],
-        "sampling/custom_sampling/noise": ["RandomNoise", "DisableNoise"],
+                                              "SamplerDPMPP_2S_Ancestral", "SamplerLMS", "SamplerDPMAdaptative",
+                                              "SamplerSEEDS2", "SamplerER_SDE", "SamplerSASolver"],
+        "sampling/custom_sampling/noise": ["RandomNoise", "DisableNoise", "AddNoise"],
         "sampling/custom_sampling/guiders": ["BasicGuider", "CFGGuider", "DualCFGGuider"],
     }
     for cat, names in categories.items():

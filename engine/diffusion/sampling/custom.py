@@ -26,7 +26,8 @@ from .schedules import append_zero
 
 __all__ = ["Sampler", "RandomNoise", "EmptyNoise", "CFGGuider", "BasicGuider", "DualCFGGuider", "DualCFGDenoiser",
            "sample_with_sigmas", "sample_custom", "get_sigmas_polyexponential", "get_sigmas_vp",
-           "get_sigmas_laplace", "sd_turbo_sigmas"]
+           "get_sigmas_laplace", "sd_turbo_sigmas", "er_sde_noise_scaler",
+           "extend_intermediate_sigmas", "add_noise"]
 
 
 class Sampler:
@@ -259,6 +260,50 @@ def get_sigmas_laplace(n: int, sigma_min: float, sigma_max: float, mu: float = 0
     x = torch.linspace(0, 1, n)
     lmb = mu - beta * torch.sign(0.5 - x) * torch.log(1 - 2 * torch.abs(0.5 - x) + 1e-5)
     return torch.clamp(torch.exp(lmb), min=sigma_min, max=sigma_max)
+
+
+def er_sde_noise_scaler(solver_type: str, eta: float) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """SamplerER_SDE's noise scaler psi(x) = x^(1-eta) * phi(x)^eta: "ER-SDE" (phi = x (e^(x^0.3) + 10)),
+    "Reverse-time SDE" (phi = x^2) or "ODE" (psi = x); None is the sampler's own default."""
+    if solver_type == "ER-SDE":
+        return lambda x: x * ((x ** 0.3).exp() + 10.0) ** eta
+    if solver_type == "Reverse-time SDE":
+        return lambda x: x ** (eta + 1)
+    if solver_type == "ODE":
+        return lambda x: x
+    raise ValueError(f"unknown ER-SDE solver_type {solver_type!r}; expected 'ER-SDE', 'Reverse-time SDE' or 'ODE'")
+
+
+def extend_intermediate_sigmas(sigmas: torch.Tensor, steps: int, start_at_sigma: float, end_at_sigma: float,
+                               spacing: str) -> torch.Tensor:
+    """Insert steps - 1 points between consecutive sigmas whose upper one lies in [end_at_sigma, start_at_sigma]
+    (start < 0: no upper bound), spaced "linear", "cosine" (sin(x pi/2)) or "sine" (1 - cos(x pi/2))."""
+    shapes = {"linear": lambda x: x, "cosine": lambda x: torch.sin(x * math.pi / 2),
+              "sine": lambda x: 1 - torch.cos(x * math.pi / 2)}
+    if spacing not in shapes:
+        raise ValueError(f"unknown spacing {spacing!r}; expected one of {list(shapes)}")
+    upper = float("inf") if start_at_sigma < 0 else start_at_sigma
+    fractions = shapes[spacing](torch.linspace(0, 1, steps + 1, device=sigmas.device)[1:-1])
+    out: list[float] = []
+    for k in range(len(sigmas) - 1):
+        hi, lo = sigmas[k], sigmas[k + 1]
+        out.append(float(hi))
+        if end_at_sigma <= hi <= upper:
+            out.extend((fractions * (lo - hi) + hi).tolist())
+    if len(sigmas) > 0:
+        out.append(float(sigmas[-1]))
+    return torch.FloatTensor(out)
+
+
+def add_noise(model, noise: torch.Tensor, sigmas: torch.Tensor, latent_image: torch.Tensor) -> torch.Tensor:
+    """AddNoise: the unscaled latent noised to |sigmas[0] - sigmas[-1]| (sigmas[0] for a single sigma)."""
+    if len(sigmas) == 0:
+        return latent_image
+    scale = torch.abs(sigmas[0] - sigmas[-1]) if len(sigmas) > 1 else sigmas[0]
+    factor = float(model.family.scale_factor)
+    latent = latent_image * factor if torch.count_nonzero(latent_image) > 0 else latent_image
+    noisy = model.model_sampling.noise_scaling(scale, noise.to(latent.dtype), latent) / factor
+    return torch.nan_to_num(noisy, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def sd_turbo_sigmas(model_sampling, steps: int, denoise: float = 1.0) -> torch.Tensor:

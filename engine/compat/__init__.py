@@ -29,6 +29,7 @@ MODULES: dict[str, str] = {
     "comfy_api": "engine.compat.comfy_api",
     "comfy_api.latest": "engine.compat.comfy_api.latest",
     "comfy_api.latest.io": "engine.compat.comfy_api.latest.io",
+    "comfy_api.latest.ui": "engine.compat.comfy_api.latest.ui",
     "comfy_execution": "engine.compat.comfy_execution",
     "comfy_execution.graph_utils": "engine.compat.comfy_execution.graph_utils",
 }

@@ -75,6 +75,8 @@ def _to_v1_result(node_id: str, value: Any, n_out: int) -> Any:
         if value.block_execution is not None:
             return (ExecutionBlocker(value.block_execution),) * n_out
         ui = value.ui.as_dict() if hasattr(value.ui, "as_dict") else value.ui
+        if isinstance(ui, dict):   # ui entries are lists in the history (V3 ui classes use tuples)
+            ui = {k: list(v) if isinstance(v, tuple) else v for k, v in ui.items()}
         if ui is None and value.expand is None:
             return value.args if value.args else (None,) * n_out
         out: dict[str, Any] = {"result": value.args if value.args else None}

@@ -106,6 +106,10 @@ def load_pack(registry: Registry, name: str, path: str, builtin: set[str]) -> Pa
                                  "and no comfy_entrypoint")
         mod_label = _module_name(name)
         for node_name, cls in mappings.items():
+            if isinstance(cls, type) and callable(getattr(cls, "define_schema", None)) \
+                    and not hasattr(cls, "INPUT_TYPES"):
+                from engine.compat.v3 import v1_class   # a V3 class listed in NODE_CLASS_MAPPINGS
+                cls = v1_class(cls)
             if node_name in builtin:
                 report.skipped.append(node_name)
                 log.warning("custom node pack %s: %s clashes with a built-in node; ignored", name, node_name)

@@ -152,3 +152,16 @@ def test_samplers_types_and_helpers(compat):
     cond = [["t", {"strength": 1.0, "hooks": [1]}]]
     out = node_helpers.conditioning_set_values(cond, {"strength": 0.25, "hooks": [2]}, append=True)
     assert out == [["t", {"strength": 1.25, "hooks": [1, 2]}]] and cond[0][1]["strength"] == 1.0
+
+
+def test_progress_bar_switch(compat):
+    import comfy.utils
+    seen = []
+    scope = NodeScope(None, "p", "1", "X", on_progress=lambda v, m, p: seen.append(v))
+    assert comfy.utils.PROGRESS_BAR_ENABLED is True
+    with activate(scope):
+        comfy.utils.set_progress_bar_enabled(False)
+        comfy.utils.ProgressBar(2).update(1)
+        comfy.utils.set_progress_bar_enabled(True)
+        comfy.utils.ProgressBar(2).update(2)
+    assert seen == [2] and comfy.utils.PROGRESS_BAR_ENABLED is True

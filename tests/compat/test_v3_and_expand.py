@@ -138,3 +138,59 @@ def test_graph_builder_expansion_runs(compat):
     assert result.success, result.error
     assert result.outputs["2"]["value"] == [21]
     assert any(nid.startswith("1.") for nid in result.executed)
+
+
+def test_v3_ui_preview_image_and_text(compat):
+    import json
+    import os
+
+    import torch
+    from PIL import Image
+    from comfy_api.latest import io, ui
+    from engine.compat.v3 import v1_class
+
+    class Show(io.ComfyNode):
+        @classmethod
+        def define_schema(cls):
+            return io.Schema(node_id="V3Show", inputs=[io.Int.Input("v")], outputs=[],
+                             hidden=[io.Hidden.prompt], is_output_node=True)
+
+        @classmethod
+        def execute(cls, v):
+            img = torch.zeros(2, 4, 6, 3)
+            img[..., 0] = v / 255.0
+            shown = ui.PreviewImage(img, cls=cls).as_dict()
+            return io.NodeOutput(ui={**shown, **ui.PreviewText(f"v={v}").as_dict()})
+
+    registry, executor = _engine(compat)
+    registry.register("V3Show", v1_class(Show))
+    result = executor.execute({"1": {"class_type": "V3Show", "inputs": {"v": 200}}}, "p")
+    assert result.success, result.error
+    out = result.outputs["1"]
+    assert out["text"] == ["v=200"] and out["animated"] == [False] and len(out["images"]) == 2
+    ref = out["images"][1]
+    assert ref["type"] == "temp" and ref["subfolder"] == ""
+    with Image.open(os.path.join(compat.paths.temp_dir, ref["filename"])) as im:
+        assert im.size == (6, 4) and im.getpixel((0, 0)) == (200, 0, 0)
+        assert json.loads(im.info["prompt"])["1"]["class_type"] == "V3Show"
+
+
+def test_v3_class_listed_in_node_class_mappings(compat, tmp_path):
+    pack = tmp_path / "cn" / "mixed"
+    pack.mkdir(parents=True)
+    (pack / "__init__.py").write_text(
+        "from comfy_api.latest import io\n"
+        "class Double(io.ComfyNode):\n"
+        "    @classmethod\n"
+        "    def define_schema(cls):\n"
+        "        return io.Schema(node_id='MixDouble', inputs=[io.Int.Input('x')], outputs=[io.Int.Output()])\n"
+        "    @classmethod\n"
+        "    def execute(cls, x):\n"
+        "        return io.NodeOutput(2 * x)\n"
+        "NODE_CLASS_MAPPINGS = {'MixDouble': Double}\n")
+    registry, executor = _engine(compat)
+    [report] = load_custom_nodes(registry, [str(tmp_path / "cn")])
+    assert report.error is None and report.nodes == ["MixDouble"]
+    result = executor.execute({"1": {"class_type": "MixDouble", "inputs": {"x": 21}},
+                               "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}, "p")
+    assert result.success and result.outputs["2"]["value"] == [42]

@@ -5,12 +5,18 @@ from typing import Any
 
 from engine.graph.context import NodeScope, current_scope
 
-PROGRESS_BAR_ENABLED = True
+from .. import state as _state
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PROGRESS_BAR_ENABLED":
+        return _state.get().progress_bar_enabled
+    raise AttributeError(f"module 'comfy.utils' has no attribute {name!r}")
 
 
 def set_progress_bar_enabled(enabled: bool) -> None:
-    global PROGRESS_BAR_ENABLED
-    PROGRESS_BAR_ENABLED = bool(enabled)
+    """Turn step progress of ProgressBar on or off (ComfyUI's --disable-progress-bars switch)."""
+    _state.get().progress_bar_enabled = bool(enabled)
 
 
 def _preview_image(preview: Any) -> Any:
@@ -39,7 +45,7 @@ class ProgressBar:
         if value > self.total:
             value = self.total
         self.current = int(value)
-        if self._scope is not None and PROGRESS_BAR_ENABLED:
+        if self._scope is not None and _state.get().progress_bar_enabled:
             self._scope.progress(self.current, self.total, _preview_image(preview))
 
     def update(self, value: int) -> None:

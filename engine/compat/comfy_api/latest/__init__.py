@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from . import io
+from . import io, ui
 
-__all__ = ["ComfyExtension", "io"]
+__all__ = ["ComfyExtension", "io", "ui"]
 
 
 class ComfyExtension(ABC):

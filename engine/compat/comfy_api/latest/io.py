@@ -136,6 +136,14 @@ Noise = _comfytype("NOISE", "Noise")
 Guider = _comfytype("GUIDER", "Guider")
 UpscaleModel = _comfytype("UPSCALE_MODEL", "UpscaleModel")
 AnyType = _comfytype("*", "AnyType")
+ClipVision = _comfytype("CLIP_VISION", "ClipVision")
+ClipVisionOutput = _comfytype("CLIP_VISION_OUTPUT", "ClipVisionOutput")
+StyleModel = _comfytype("STYLE_MODEL", "StyleModel")
+Gligen = _comfytype("GLIGEN", "Gligen")
+Audio = _comfytype("AUDIO", "Audio")
+Video = _comfytype("VIDEO", "Video")
+Hooks = _comfytype("HOOKS", "Hooks")
+LatentOperation = _comfytype("LATENT_OPERATION", "LatentOperation")
 
 
 class _ComboInput(Input):

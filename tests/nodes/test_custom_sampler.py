@@ -351,6 +351,9 @@ def test_bad_inputs_name_the_node_and_input(make, sd1):
         make("SamplerDPMAdaptative").get_sampler(3, 0.05, 0.0078, 0.05, 0.0, 1.0, 0.0, 0.81, 0.5, 1.0)
     with pytest.raises(ValueError, match="euler.*eta"):
         custom.Sampler("euler", {"eta": 1.0})
+    with pytest.raises(ValueError, match="CFGGuider.*positive.*set_conds"):
+        custom.CFGGuider(model).sample(torch.zeros(1, 4, 8, 8), torch.zeros(1, 4, 8, 8), sampler,
+                                       torch.tensor([1.0, 0.0]))
 
 
 def test_dpm_adaptive_sampler_node_runs(make, sd1):

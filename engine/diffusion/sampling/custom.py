@@ -82,11 +82,17 @@ class CFGGuider:
     def set_conds(self, positive: list, negative: list) -> None:
         self.conds = {"positive": positive, "negative": negative}
 
+    def _require_conds(self, *names: str) -> None:
+        missing = [n for n in names if self.conds.get(n) is None]
+        if missing:
+            raise ValueError(f"{type(self).__name__}: no {', '.join(missing)} conditioning; call set_conds first")
+
     def set_cfg(self, cfg: float) -> None:
         self.cfg = float(cfg)
 
     def build_denoiser(self, latent: torch.Tensor, mask: torch.Tensor | None, device) -> Callable:
         """D(x, sigma) for a model-space latent (the `build_denoiser` of ksampler.sample_sigmas)."""
+        self._require_conds("positive")
         pos, neg = prepare_conditioning(self.model, self.conds["positive"], self.conds.get("negative") or [],
                                         latent.shape, device, latent, mask)
         return CFGDenoiser(self.model, pos, neg, self.cfg)
@@ -187,6 +193,7 @@ class DualCFGGuider(CFGGuider):
         self.cfg = self.cfg1
 
     def build_denoiser(self, latent: torch.Tensor, mask: torch.Tensor | None, device) -> Callable:
+        self._require_conds("positive", "middle", "negative")
         pos, mid, neg = _prepare_lists(self.model, [("cond1", self.conds["positive"], "positive"),
                                                     ("cond2", self.conds["middle"], "negative"),
                                                     ("negative", self.conds["negative"], "negative")],

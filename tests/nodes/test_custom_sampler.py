@@ -422,3 +422,19 @@ def test_input_types_defaults_and_outputs_match_comfyui(registry):
     assert registry.display_name("SamplerEulerAncestralCFGPP") == "SamplerEulerAncestralCFG++"
     assert registry.node_info("SamplerCustom")["output_name"] == ["output", "denoised_output"]
     assert math.isclose(registry.get("SamplerLMS").INPUT_TYPES()["required"]["order"][1]["default"], 4)
+
+
+def test_ui_workflow_widgets_convert_to_the_custom_sampling_inputs(registry):
+    from engine.graph.workflow import ui_to_api
+    wf = {"last_node_id": 3, "last_link_id": 1, "version": 0.4, "links": [[1, 2, 0, 1, 6, "SIGMAS"]], "nodes": [
+        {"id": 1, "type": "SamplerCustom", "mode": 0, "inputs": [{"name": "sigmas", "type": "SIGMAS", "link": 1}],
+         "outputs": [], "widgets_values": [False, 42, "randomize", 7.5]},
+        {"id": 2, "type": "KarrasScheduler", "mode": 0, "inputs": [],
+         "outputs": [{"name": "SIGMAS", "type": "SIGMAS", "links": [1]}], "widgets_values": [10, 14.6, 0.03, 7]},
+        {"id": 3, "type": "SamplerDPMPP_2M_SDE", "mode": 0, "inputs": [], "outputs": [],
+         "widgets_values": ["heun", 0.5, 1.0, "cpu"]},
+    ]}
+    api = ui_to_api(wf, registry)
+    assert api["1"]["inputs"] == {"add_noise": False, "noise_seed": 42, "cfg": 7.5, "sigmas": ["2", 0]}
+    assert api["2"]["inputs"] == {"steps": 10, "sigma_max": 14.6, "sigma_min": 0.03, "rho": 7}
+    assert api["3"]["inputs"] == {"solver_type": "heun", "eta": 0.5, "s_noise": 1.0, "noise_device": "cpu"}

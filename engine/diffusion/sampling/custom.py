@@ -112,14 +112,16 @@ class BasicGuider(CFGGuider):
         self.conds = {"positive": positive}
 
 
-def _prepare_lists(model, named: list[tuple[str, list, str]], latent: torch.Tensor, mask, device) -> list[list[dict]]:
-    """Like prepare_conditioning, for any number of lists: (name, CONDITIONING, prompt_type) each."""
+def _prepare_lists(model, named: list[tuple[str, list, str, bool]], latent: torch.Tensor, mask,
+                   device) -> list[list[dict]]:
+    """Like prepare_conditioning, for any number of lists: (name, CONDITIONING, prompt_type, forced) each;
+    forced sets prompt_type on every entry (ComfyUI's DualCFG marks cond2 so), else it is only the default."""
     h, w = latent.shape[-2], latent.shape[-1]
     out = []
-    for name, cond, prompt_type in named:
+    for name, cond, prompt_type, forced in named:
         c = convert_conditioning(cond, name)
-        if prompt_type == "negative":
-            c = [{**e, "prompt_type": "negative"} for e in c]
+        if forced:
+            c = [{**e, "prompt_type": prompt_type} for e in c]
         c = resolve_areas_and_masks(c, h, w, device)
         c = add_sigma_range(c, model.model_sampling)
         out.append(encode_model_inputs(model, c, latent.shape, device, prompt_type, latent, mask))
@@ -194,9 +196,9 @@ class DualCFGGuider(CFGGuider):
 
     def build_denoiser(self, latent: torch.Tensor, mask: torch.Tensor | None, device) -> Callable:
         self._require_conds("positive", "middle", "negative")
-        pos, mid, neg = _prepare_lists(self.model, [("cond1", self.conds["positive"], "positive"),
-                                                    ("cond2", self.conds["middle"], "negative"),
-                                                    ("negative", self.conds["negative"], "negative")],
+        pos, mid, neg = _prepare_lists(self.model, [("cond1", self.conds["positive"], "positive", False),
+                                                    ("cond2", self.conds["middle"], "negative", True),
+                                                    ("negative", self.conds["negative"], "negative", False)],
                                        latent, mask, device)
         share_control_with_uncond(pos, neg)
         return DualCFGDenoiser(self.model, pos, mid, neg, self.cfg1, self.cfg2, self.nested)

@@ -90,8 +90,9 @@ def test_v1_node_runs_with_progress_and_pack_events(live):
     assert [m["data"] for m in msgs if m["type"] == "my_pack.step"] == [{"node": "1", "step": i} for i in (1, 2, 3)]
     executed = [m["data"] for m in msgs if m["type"] == "executed"]
     assert executed and executed[0]["output"]["text"] == ["tiny.safetensors:euler:3:0.5:True"]
-    # the pack's on_prompt handler saw the body
-    assert request(live, "GET", "/my_pack/hello")[1]["seen_prompts"] >= 1
+    # the pack's on_prompt handler saw the body; client_id follows the latest prompt's client
+    hello = request(live, "GET", "/my_pack/hello")[1]
+    assert hello["seen_prompts"] >= 1 and hello["client_id"] == cid
 
 
 def test_pack_node_in_object_info(live):

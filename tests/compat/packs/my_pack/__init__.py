@@ -29,6 +29,7 @@ async def hello(request):
         "checkpoints": folder_paths.get_filename_list("checkpoints"),
         "device": str(comfy.model_management.get_torch_device()),
         "seen_prompts": len(SEEN_PROMPTS),
+        "client_id": PromptServer.instance.client_id,
     })
 
 
@@ -65,7 +66,8 @@ class SlowCounter(ComfyNodeABC):
             if delay:
                 time.sleep(delay)
             pbar.update(1)
-            PromptServer.instance.send_sync("my_pack.step", {"node": unique_id, "step": i + 1})
+            server = PromptServer.instance
+            server.send_sync("my_pack.step", {"node": server.last_node_id, "step": i + 1}, server.client_id)
         cond = node_helpers.conditioning_set_values([[None, {"a": 1}]], {"strength": 0.5})
         summary = f"{ckpt_name}:{sampler}:{steps}:{cond[0][1]['strength']}:{path.endswith(ckpt_name)}"
         return {"ui": {"text": [summary]}, "result": (summary,)}

@@ -57,6 +57,16 @@ def entrypoint_mappings(entrypoint: Callable) -> tuple[dict[str, type], dict[str
     return mappings, display
 
 
+def _hidden_keys(schema: io.Schema) -> dict[str, str]:
+    """Hidden member name -> kwarg name (the member name, prefixed when an input already uses it)."""
+    ids = {i.id for i in schema.inputs}
+    out = {}
+    for h in schema.hidden:
+        name = io.Hidden(h).name
+        out[name] = name if name not in ids else f"__hidden_{name}"
+    return out
+
+
 def _v1_inputs(schema: io.Schema) -> dict[str, dict]:
     required: dict[str, tuple] = {}
     optional: dict[str, tuple] = {}
@@ -66,7 +76,8 @@ def _v1_inputs(schema: io.Schema) -> dict[str, dict]:
     if optional:
         out["optional"] = optional
     if schema.hidden:
-        out["hidden"] = {io.Hidden(h).name: io.Hidden(h).value for h in schema.hidden}
+        keys = _hidden_keys(schema)
+        out["hidden"] = {keys[io.Hidden(h).name]: io.Hidden(h).value for h in schema.hidden}
     return out
 
 
@@ -98,10 +109,10 @@ def v1_class(node_cls: type) -> type:
     node_id = schema.node_id
     outputs = schema.outputs
     n_out = len(outputs)
-    hidden_names = [io.Hidden(h).name for h in schema.hidden]
+    hidden_keys = _hidden_keys(schema)
 
     def prepare(kwargs: dict) -> tuple[type, dict]:
-        hidden = {name: kwargs.pop(name, None) for name in hidden_names}
+        hidden = {name: kwargs.pop(key, None) for name, key in hidden_keys.items()}
         # A per-call subclass carries this execution's hidden values (concurrent runs do not share them).
         return type(node_cls.__name__, (node_cls,), {"hidden": io.HiddenHolder(**hidden)}), kwargs
 

@@ -152,11 +152,12 @@ def test_v3_ui_preview_image_and_text(compat):
     class Show(io.ComfyNode):
         @classmethod
         def define_schema(cls):
-            return io.Schema(node_id="V3Show", inputs=[io.Int.Input("v")], outputs=[],
-                             hidden=[io.Hidden.prompt], is_output_node=True)
+            return io.Schema(node_id="V3Show", inputs=[io.Int.Input("v"), io.String.Input("prompt")],
+                             outputs=[], hidden=[io.Hidden.prompt], is_output_node=True)
 
         @classmethod
-        def execute(cls, v):
+        def execute(cls, v, prompt):
+            assert prompt == "an input, not the hidden prompt"
             img = torch.zeros(2, 4, 6, 3)
             img[..., 0] = v / 255.0
             shown = ui.PreviewImage(img, cls=cls).as_dict()
@@ -164,7 +165,9 @@ def test_v3_ui_preview_image_and_text(compat):
 
     registry, executor = _engine(compat)
     registry.register("V3Show", v1_class(Show))
-    result = executor.execute({"1": {"class_type": "V3Show", "inputs": {"v": 200}}}, "p")
+    assert registry.node_info("V3Show")["input"]["hidden"] == {"__hidden_prompt": "PROMPT"}
+    result = executor.execute({"1": {"class_type": "V3Show", "inputs": {
+        "v": 200, "prompt": "an input, not the hidden prompt"}}}, "p")
     assert result.success, result.error
     out = result.outputs["1"]
     assert out["text"] == ["v=200"] and out["animated"] == [False] and len(out["images"]) == 2

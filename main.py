@@ -169,11 +169,11 @@ def build_registry(args: argparse.Namespace, ctx, paths):
     return registry
 
 
-def install_compat(paths, device) -> bool:
+def install_compat(paths, device, args: argparse.Namespace | None = None) -> bool:
     """ComfyUI's module names (folder_paths, comfy.*, server ...) for custom node packs; False if unavailable."""
     try:
         import engine.compat
-        engine.compat.install(paths, device)
+        engine.compat.install(paths, device, args=args)
     except ImportError as ex:
         log.warning("ComfyUI compatibility modules unavailable (%s); custom packs importing them will fail", ex)
         return False
@@ -187,7 +187,7 @@ def build_app_parts(args: argparse.Namespace) -> dict[str, Any]:
     paths = build_paths(args)
     paths.ensure_dirs()
     device = build_device(args)
-    compat = install_compat(paths, device)   # before custom nodes import folder_paths & co.
+    compat = install_compat(paths, device, args)   # before custom nodes import folder_paths & co.
     ctx = NodeContext(paths=paths, device=device, args=args)
     registry = build_registry(args, ctx, paths)
     executor = Executor(registry, make_cache_from_args(args), ctx)

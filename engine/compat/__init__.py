@@ -24,6 +24,7 @@ MODULES: dict[str, str] = {
     "comfy.sd": "engine.compat.comfy.sd",
     "comfy.comfy_types": "engine.compat.comfy.comfy_types",
     "comfy.comfy_types.node_typing": "engine.compat.comfy.comfy_types",
+    "comfy.cli_args": "engine.compat.comfy.cli_args",
     "node_helpers": "engine.compat.node_helpers",
     "server": "engine.compat.server",
     "comfy_api": "engine.compat.comfy_api",
@@ -32,12 +33,14 @@ MODULES: dict[str, str] = {
     "comfy_api.latest.ui": "engine.compat.comfy_api.latest.ui",
     "comfy_execution": "engine.compat.comfy_execution",
     "comfy_execution.graph_utils": "engine.compat.comfy_execution.graph_utils",
+    "comfy_execution.graph": "engine.compat.comfy_execution.graph",
 }
 
 _MISSING = object()
 
 
-def install(paths: Any, device_manager: Any = None, registry: Any = None, executor: Any = None) -> CompatState:
+def install(paths: Any, device_manager: Any = None, registry: Any = None, executor: Any = None,
+            args: Any = None) -> CompatState:
     """Install the facades (idempotent: a second call rebinds the objects, keeps the saved modules)."""
     from .server import PromptServer
     old = _state.peek()
@@ -45,8 +48,9 @@ def install(paths: Any, device_manager: Any = None, registry: Any = None, execut
         old.paths, old.device_manager = paths, device_manager
         old.registry = registry if registry is not None else old.registry
         old.executor = executor if executor is not None else old.executor
+        old.args = args if args is not None else old.args
         return old
-    st = CompatState(paths=paths, device_manager=device_manager, registry=registry, executor=executor)
+    st = CompatState(paths=paths, device_manager=device_manager, registry=registry, executor=executor, args=args)
     for name, target in MODULES.items():
         st.saved_modules[name] = sys.modules.get(name, _MISSING)
     _state.set_state(st)

@@ -18,6 +18,7 @@ class CompatState:
     device_manager: Any = None                  # engine.diffusion.device.DeviceManager or None
     registry: Any = None                        # engine.graph.registry.Registry or None
     executor: Any = None                        # engine.graph.executor.Executor (bound once built)
+    args: Any = None                            # main.py's parsed CLI namespace (comfy.cli_args.args)
     prompt_server: Any = None                   # engine.compat.server.PromptServer (the .instance)
     progress_bar_enabled: bool = True           # comfy.utils.PROGRESS_BAR_ENABLED
     saved_modules: dict[str, Any] = field(default_factory=dict)   # sys.modules entries replaced by install()

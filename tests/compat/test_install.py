@@ -165,3 +165,17 @@ def test_progress_bar_switch(compat):
         comfy.utils.set_progress_bar_enabled(True)
         comfy.utils.ProgressBar(2).update(2)
     assert seen == [2] and comfy.utils.PROGRESS_BAR_ENABLED is True
+
+
+def test_cli_args_graph_and_blocker_modules(tmp_path):
+    from types import SimpleNamespace
+    try:
+        engine.compat.install(FolderPaths(str(tmp_path)), args=SimpleNamespace(disable_metadata=True, port=9))
+        from comfy.cli_args import args
+        from comfy_execution.graph import ExecutionBlocker
+        from comfy_execution.graph_utils import is_link
+        from engine.graph.types import ExecutionBlocker as Ours
+        assert args.disable_metadata is True and args.port == 9 and args.no_such_flag is None
+        assert ExecutionBlocker is Ours and is_link(["3", 0]) and not is_link(["3", "x"])
+    finally:
+        engine.compat.uninstall()

@@ -173,3 +173,26 @@ def interrupt_current_processing(value: bool = True) -> None:
     if executor is None:
         raise RuntimeError("interrupt_current_processing: no executor is bound to the compatibility layer")
     executor.interrupt()
+
+
+def get_torch_device_name(device: Any = None) -> str:
+    return str(torch.device(device) if device is not None else get_torch_device())
+
+
+def get_autocast_device(dev: Any) -> str:
+    return torch.device(dev).type if dev is not None else "cuda"
+
+
+def device_supports_non_blocking(device: Any) -> bool:
+    return torch.device(device).type == "cuda"
+
+
+def module_size(module: torch.nn.Module) -> int:
+    return sum(t.nelement() * t.element_size() for t in module.state_dict().values())
+
+
+def free_memory(memory_required: int, device: Any, keep_loaded: list | None = None) -> None:
+    """Make room on ``device``: the engine's DeviceManager offloads everything it holds there."""
+    if get_free_memory(device) < memory_required:
+        unload_all_models()
+    soft_empty_cache()

@@ -79,3 +79,6 @@ class GraphBuilder:
 
     def finalize(self) -> dict[str, dict]:
         return {nid: node.serialize() for nid, node in self.nodes.items()}
+
+
+__all__ = ["GraphBuilder", "Node", "is_link"]

@@ -79,13 +79,28 @@ class PromptServer:
 
     def send_sync(self, event: Any, data: Any, sid: str | None = None) -> None:
         """Send ``{"type": event, "data": data}`` to client ``sid`` (None: everyone); any thread."""
-        if not isinstance(event, str):
-            log.warning("PromptServer.send_sync: binary event %r is not supported here; dropped", event)
-            return
         if self._hub is None:
             log.debug("PromptServer.send_sync(%s) before the server started; dropped", event)
             return
-        self._hub.publish(event, data, sid)
+        if isinstance(event, str):
+            self._hub.publish(event, data, sid)
+            return
+        if event == BinaryEventTypes.UNENCODED_PREVIEW_IMAGE:
+            self._send_preview(data, sid)
+            return
+        raise ValueError(f"PromptServer.send_sync: binary event {event!r} is not supported (only "
+                         "UNENCODED_PREVIEW_IMAGE with (format, PIL image, max_size))")
+
+    def _send_preview(self, data: Any, sid: str | None) -> None:
+        """(format, PIL image, max_size) -> JPEG preview frames (type 1, or 4 with the running node's ids)."""
+        from engine.server.listener import encode_preview_frames
+        if not (isinstance(data, (tuple, list)) and len(data) >= 2 and hasattr(data[1], "save")):
+            raise ValueError("UNENCODED_PREVIEW_IMAGE data must be (format, PIL image, max_size)")
+        max_size = int(data[2]) if len(data) > 2 and data[2] else 512
+        scope = current_scope()
+        plain, framed = encode_preview_frames(data[1], scope.prompt_id if scope else "",
+                                              scope.node_id if scope else "", max_size)
+        self._hub.publish_preview(plain, framed, sid)
 
     async def send(self, event: Any, data: Any, sid: str | None = None) -> None:
         self.send_sync(event, data, sid)

@@ -88,6 +88,9 @@ def test_v1_node_runs_with_progress_and_pack_events(live):
     progress = [(m["data"]["value"], m["data"]["max"]) for m in msgs if m["type"] == "progress"]
     assert progress == [(1, 3), (2, 3), (3, 3)]
     assert [m["data"] for m in msgs if m["type"] == "my_pack.step"] == [{"node": "1", "step": i} for i in (1, 2, 3)]
+    previews = [f for f in frames if isinstance(f, bytes)]
+    assert len(previews) == 1 and previews[0][:4] == (1).to_bytes(4, "big")   # plain JPEG preview frame
+    assert previews[0][8:11] == b"\xff\xd8\xff"
     executed = [m["data"] for m in msgs if m["type"] == "executed"]
     assert executed and executed[0]["output"]["text"] == ["tiny.safetensors:euler:3:0.5:True"]
     # the pack's on_prompt handler saw the body; client_id follows the latest prompt's client

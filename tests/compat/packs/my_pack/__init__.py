@@ -8,7 +8,7 @@ import folder_paths
 import node_helpers
 from aiohttp import web
 from comfy.comfy_types import IO, ComfyNodeABC, InputTypeDict
-from server import PromptServer
+from server import BinaryEventTypes, PromptServer
 
 SEEN_PROMPTS = []
 
@@ -68,6 +68,9 @@ class SlowCounter(ComfyNodeABC):
             pbar.update(1)
             server = PromptServer.instance
             server.send_sync("my_pack.step", {"node": server.last_node_id, "step": i + 1}, server.client_id)
+        from PIL import Image
+        PromptServer.instance.send_sync(BinaryEventTypes.UNENCODED_PREVIEW_IMAGE,
+                                        ("JPEG", Image.new("RGB", (16, 8), (255, 0, 0)), 512), server.client_id)
         cond = node_helpers.conditioning_set_values([[None, {"a": 1}]], {"strength": 0.5})
         summary = f"{ckpt_name}:{sampler}:{steps}:{cond[0][1]['strength']}:{path.endswith(ckpt_name)}"
         return {"ui": {"text": [summary]}, "result": (summary,)}

@@ -65,10 +65,23 @@ class QueueItem:
     outputs: list[str]
     sensitive: dict = field(default_factory=dict)
     attempts: int = 0
+    # The prompt as JSON text, made once when it is stored and reused for the history entry
+    # (the prompt is not changed after validation); never re-parsed on the hot path.
+    prompt_json: str | None = field(default=None, compare=False, repr=False)
 
     def as_list(self) -> list:
         """The 5-element ComfyUI queue tuple (sensitive slot stripped)."""
         return [self.number, self.prompt_id, self.prompt, self.extra_data, self.outputs]
+
+    def prompt_text(self) -> str:
+        if self.prompt_json is None:
+            self.prompt_json = json.dumps(self.prompt)
+        return self.prompt_json
+
+    def as_list_json(self) -> str:
+        """``json.dumps(self.as_list())``, reusing the stored prompt text."""
+        return (f"[{json.dumps(self.number)}, {json.dumps(self.prompt_id)}, {self.prompt_text()}, "
+                f"{json.dumps(self.extra_data)}, {json.dumps(self.outputs)}]")
 
 
 class PromptStore:
@@ -113,7 +126,7 @@ class PromptStore:
     def add_many(self, items: list[QueueItem]) -> None:
         """Insert prompts in one transaction (one commit for a whole batch of POSTs)."""
         now = time.time()
-        rows = [(i.prompt_id, i.number, json.dumps(i.prompt), json.dumps(i.extra_data), json.dumps(i.outputs),
+        rows = [(i.prompt_id, i.number, i.prompt_text(), json.dumps(i.extra_data), json.dumps(i.outputs),
                  i.attempts, now) for i in items]
         with self._lock:
             self._conn.execute("BEGIN")
@@ -147,7 +160,7 @@ class PromptStore:
         # SQLite REAL gives floats back; whole numbers were (almost always) the server's int counter.
         return [(QueueItem(number=int(r[1]) if float(r[1]).is_integer() else r[1], prompt_id=r[0],
                            prompt=json.loads(r[2]), extra_data=json.loads(r[3]), outputs=json.loads(r[4]),
-                           attempts=r[6]), r[5]) for r in rows]
+                           attempts=r[6], prompt_json=r[2]), r[5]) for r in rows]
 
     def max_number(self) -> float:
         with self._lock:
@@ -155,10 +168,15 @@ class PromptStore:
         return row[0] if row and row[0] is not None else -1
 
     # -- history -------------------------------------------------------------
-    def finish(self, prompt_id: str, entry: dict) -> None:
-        """Atomically move a prompt from the queue into the history, trimming the oldest entries."""
+    def finish(self, prompt_id: str, entry: dict, text: str | None = None) -> None:
+        """Atomically move a prompt from the queue into the history, trimming the oldest entries.
+
+        ``text``: ``json.dumps(entry)`` when the caller already has it (built from parts, see
+        history_entry_json), so a big prompt is not serialised again.
+        """
         status = (entry.get("status") or {}).get("status_str") or "unknown"
-        text = json.dumps(entry)
+        if text is None:
+            text = json.dumps(entry)
         with self._lock:
             self._conn.execute("BEGIN")
             try:
@@ -199,9 +217,14 @@ class PromptStore:
         return "{" + ",".join(f"{json.dumps(pid)}:{entry}" for pid, entry in rows) + "}"
 
     def history_item(self, prompt_id: str) -> dict | None:
+        text = self.history_item_json(prompt_id)
+        return json.loads(text) if text is not None else None
+
+    def history_item_json(self, prompt_id: str) -> str | None:
+        """One history entry as its stored JSON text (not re-parsed), or None."""
         with self._lock:
             row = self._conn.execute("SELECT entry FROM history WHERE prompt_id=?", (prompt_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return row[0] if row else None
 
     def history_delete(self, prompt_ids: Iterable[str]) -> None:
         ids = [(p,) for p in prompt_ids]
@@ -266,6 +289,15 @@ class Checkpointer:
                 self.store.checkpoint()
             except sqlite3.Error:
                 log.exception("WAL checkpoint of %s failed; retrying later", self.store.db_path)
+
+
+def history_entry(item: QueueItem, outputs: dict, status: dict, meta: dict) -> tuple[dict, str]:
+    """A history entry as a dict and as the JSON text ``json.dumps`` would give, the prompt's text
+    taken from the item (serialised once, when it was queued)."""
+    entry = {"prompt": item.as_list(), "outputs": outputs, "status": status, "meta": meta}
+    text = (f'{{"prompt": {item.as_list_json()}, "outputs": {json.dumps(outputs)}, '
+            f'"status": {json.dumps(status)}, "meta": {json.dumps(meta)}}}')
+    return entry, text
 
 
 def restart_error_entry(item: QueueItem) -> dict:
@@ -389,8 +421,8 @@ class PromptQueue:
             self._running.pop(item.prompt_id, None)
             self._push(item)
 
-    def task_done(self, item: QueueItem, entry: dict) -> None:
-        self.store.finish(item.prompt_id, entry)
+    def task_done(self, item: QueueItem, entry: dict, text: str | None = None) -> None:
+        self.store.finish(item.prompt_id, entry, text)
         with self._cond:
             self._running.pop(item.prompt_id, None)
         self._notify()

@@ -1,6 +1,7 @@
 """Queue, history, jobs, interrupt and free endpoints."""
 from __future__ import annotations
 
+import json
 import logging
 import math
 import uuid
@@ -157,8 +158,10 @@ async def get_history(request: web.Request) -> web.Response:
 async def get_history_item(request: web.Request) -> web.Response:
     st = state_of(request)
     pid = request.match_info["prompt_id"]
-    entry = await st.in_db(st.store.history_item, pid)
-    return web.json_response({pid: entry} if entry is not None else {})
+    text = await st.in_db(st.store.history_item_json, pid)
+    # The stored entry text goes out as it is: no parse and re-serialise of a big prompt.
+    return web.Response(text=f"{{{json.dumps(pid)}: {text}}}" if text is not None else "{}",
+                        content_type="application/json")
 
 
 async def post_history(request: web.Request) -> web.Response:

@@ -14,7 +14,7 @@ import traceback
 from typing import Any
 
 from .listener import PromptListener
-from .queue import PromptQueue, QueueItem
+from .queue import PromptQueue, QueueItem, history_entry
 from .ws import Hub
 
 log = logging.getLogger(__name__)
@@ -116,15 +116,12 @@ class Worker:
             return
         success = bool(getattr(result, "success", False)) and listener.finished not in ("error", "interrupted")
         outputs = dict(getattr(result, "outputs", None) or listener.outputs)
-        entry = {
-            "prompt": item.as_list(),
-            "outputs": outputs,
-            "status": {"status_str": "success" if success else "error", "completed": success,
-                       "messages": listener.messages},
-            "meta": {nid: listener.meta.get(nid, {"node_id": nid, "display_node": nid, "parent_node": None,
-                                                   "real_node_id": nid}) for nid in outputs},
-        }
-        self.queue.task_done(item, entry)
+        status = {"status_str": "success" if success else "error", "completed": success,
+                  "messages": listener.messages}
+        meta = {nid: listener.meta.get(nid, {"node_id": nid, "display_node": nid, "parent_node": None,
+                                             "real_node_id": nid}) for nid in outputs}
+        entry, text = history_entry(item, outputs, status, meta)
+        self.queue.task_done(item, entry, text)
         if client_id:
             self.hub.publish("executing", {"node": None, "prompt_id": item.prompt_id}, client_id)
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 from typing import Any
 
 from .queue import now_ms
 from .ws import Hub
+
+# Node ids made of these characters are their own JSON string body (no escaping needed).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:\-]*")
+
+
+def json_str(text: str) -> str:
+    """``json.dumps(text)`` for a str, without the encoder call for the usual plain node ids."""
+    return f'"{text}"' if _PLAIN_ID.fullmatch(text) else json.dumps(text)
+
 
 PREVIEW_IMAGE = 1
 PREVIEW_IMAGE_WITH_METADATA = 4
@@ -36,6 +46,7 @@ class PromptListener:
         self.current_node: str | None = None
         self.finished: str | None = None     # "success" | "error" | "interrupted"
         self._display = display_names or {}
+        self._pid_json = json_str(prompt_id)   # per-node messages are built from pre-encoded parts
 
     # -- helpers --------------------------------------------------------------
     def _send(self, event: str, data: dict, broadcast_without_client: bool = False) -> None:
@@ -64,8 +75,16 @@ class PromptListener:
         if node_id is None:
             self.current_node = None
             return
-        self.current_node = str(node_id)
-        self._send("executing", {"node": str(node_id), "display_node": str(node_id), "prompt_id": prompt_id})
+        nid = self.current_node = str(node_id)
+        if self.client_id is None or not self.hub.wants(self.client_id):
+            return
+        if prompt_id != self.prompt_id:
+            self._send("executing", {"node": nid, "display_node": nid, "prompt_id": prompt_id})
+            return
+        q = json_str(nid)
+        # The text json.dumps({"type": "executing", "data": {...}}) gives, built without the encoder.
+        self.hub.publish_text(f'{{"type": "executing", "data": {{"node": {q}, "display_node": {q}, '
+                              f'"prompt_id": {self._pid_json}}}}}', self.client_id)
 
     def progress(self, prompt_id: str, node_id: str, value: int, max: int, preview: Any = None) -> None:
         self._send("progress", {"value": int(value), "max": int(max), "prompt_id": prompt_id, "node": str(node_id)},
@@ -78,7 +97,14 @@ class PromptListener:
         nid = str(node_id)
         self.outputs[nid] = output
         self.meta[nid] = {"node_id": nid, "display_node": nid, "parent_node": None, "real_node_id": nid}
-        self._send("executed", {"node": nid, "display_node": nid, "output": output, "prompt_id": prompt_id})
+        if self.client_id is None or not self.hub.wants(self.client_id):
+            return
+        if prompt_id != self.prompt_id:
+            self._send("executed", {"node": nid, "display_node": nid, "output": output, "prompt_id": prompt_id})
+            return
+        q = json_str(nid)
+        self.hub.publish_text(f'{{"type": "executed", "data": {{"node": {q}, "display_node": {q}, '
+                              f'"output": {json.dumps(output)}, "prompt_id": {self._pid_json}}}}}', self.client_id)
 
     def execution_success(self, prompt_id: str) -> None:
         data = {"prompt_id": prompt_id, "timestamp": now_ms()}

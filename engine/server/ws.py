@@ -1,10 +1,12 @@
 """Websocket hub: one bounded outgoing queue and one sender task per client.
 
-``publish``/``publish_preview`` may be called from any thread (the worker
-thread in particular): messages are serialised on the caller's thread and
-handed to the event loop with ``call_soon_threadsafe``. A client whose queue is
-full (it stopped reading) is disconnected instead of slowing anyone down, and a
-dead socket only ends its own sender task.
+``publish``/``publish_text``/``publish_preview`` may be called from any thread
+(the worker thread in particular): messages are serialised on the caller's
+thread and put in one outbox; the event loop is woken once per batch (not once
+per message) and hands the batch to the clients' queues in publishing order. A
+client whose backlog is full while its socket does not take more (it stopped
+reading) is disconnected instead of slowing anyone down, and a dead socket only
+ends its own sender task.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Client:
     queue: asyncio.Queue
     flags: dict = field(default_factory=dict)
     closed: bool = False
+    blocked: bool = False    # the sender waits for the socket to take more (the peer is not reading yet)
 
     @property
     def wants_preview_metadata(self) -> bool:
@@ -51,30 +54,51 @@ class Hub:
         # after its status greeting: (sid) -> list of (event, data).
         self.on_connect: Callable[[str], list[tuple[str, dict]]] | None = None
         self.remaining: Callable[[], int] = lambda: 0
+        # (payload, sid, droppable, preview meta frame or None) waiting for the loop, in publishing order
+        self._outbox: list[tuple] = []
+        self._outbox_lock = threading.Lock()
+        self._drain_scheduled = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self._loop_thread = threading.get_ident()
 
     # -- publishing (any thread) ----------------------------------------------
-    def _call(self, fn: Callable, *args: Any) -> None:
+    def _post(self, entry: tuple) -> None:
+        """Queue one message for the loop; wake the loop only if no drain is pending."""
         loop = self.loop
         if loop is None or loop.is_closed():
             return
+        with self._outbox_lock:
+            self._outbox.append(entry)
+            if self._drain_scheduled:
+                return
+            self._drain_scheduled = True
         if threading.get_ident() == self._loop_thread:
-            fn(*args)
-        else:
-            try:
-                loop.call_soon_threadsafe(fn, *args)
-            except RuntimeError:   # loop closed between the check and the call (shutdown)
-                pass
+            self._drain()
+            return
+        try:
+            loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:   # loop closed between the check and the call (shutdown)
+            with self._outbox_lock:
+                self._outbox.clear()
+                self._drain_scheduled = False
 
     def publish(self, event: str, data: dict, sid: str | None = None) -> None:
         """Send ``{"type": event, "data": data}`` to client ``sid`` (None: every client)."""
         if not self.clients or (sid is not None and sid not in self.clients):
             return   # nobody to tell: skip the serialisation and the loop wake-up
-        text = json.dumps({"type": event, "data": data})
-        self._call(self._dispatch, text, sid, False)
+        self._post((json.dumps({"type": event, "data": data}), sid, False, None))
+
+    def publish_text(self, text: str, sid: str | None = None) -> None:
+        """Send an already-encoded JSON message (the same text ``publish`` would make)."""
+        if not self.clients or (sid is not None and sid not in self.clients):
+            return
+        self._post((text, sid, False, None))
+
+    def wants(self, sid: str | None) -> bool:
+        """Whether a message for ``sid`` (None: everyone) would reach anybody now (cheap pre-check)."""
+        return bool(self.clients) and (sid is None or sid in self.clients)
 
     def publish_status(self, remaining: int) -> None:
         self.publish("status", {"status": {"exec_info": {"queue_remaining": remaining}}})
@@ -83,33 +107,38 @@ class Hub:
         """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1."""
         if not self.clients:
             return
-        self._call(self._dispatch_preview, frame_plain, frame_meta, sid)
+        self._post((frame_plain, sid, True, frame_meta))
 
     # -- loop side ------------------------------------------------------------
-    def _targets(self, sid: str | None) -> list[Client]:
-        if sid is None:
-            return list(self.clients.values())
-        c = self.clients.get(sid)
-        return [c] if c is not None else []
-
-    def _dispatch(self, payload: str | bytes, sid: str | None, droppable: bool) -> None:
-        for c in self._targets(sid):
-            self._enqueue(c, payload, droppable)
-
-    def _dispatch_preview(self, plain: bytes, meta: bytes, sid: str | None) -> None:
-        for c in self._targets(sid):
-            self._enqueue(c, meta if c.wants_preview_metadata else plain, True)
+    def _drain(self) -> None:
+        """Loop side: hand everything published so far to the clients' queues, in order."""
+        with self._outbox_lock:
+            batch = self._outbox
+            self._outbox = []
+            self._drain_scheduled = False
+        clients = self.clients
+        for payload, sid, droppable, meta in batch:
+            if sid is not None:
+                c = clients.get(sid)
+                if c is not None:
+                    self._enqueue(c, meta if meta is not None and c.wants_preview_metadata else payload, droppable)
+                continue
+            for c in list(clients.values()):
+                self._enqueue(c, meta if meta is not None and c.wants_preview_metadata else payload, droppable)
 
     def _enqueue(self, c: Client, payload: str | bytes, droppable: bool) -> None:
         if c.closed:
             return
-        if droppable and c.queue.qsize() >= self.queue_size // 2:
+        q = c.queue
+        if droppable and q.qsize() >= self.queue_size // 2:
             return   # a lagging client skips previews rather than falling further behind
-        try:
-            c.queue.put_nowait(payload)
-        except asyncio.QueueFull:
+        # A backlog alone is no sign of a dead reader (a burst lands here before the sender runs);
+        # a full backlog while the socket itself refuses more is.
+        if c.blocked and q.qsize() >= self.queue_size:
             log.warning("websocket client %s is not reading; disconnecting it", c.sid)
             self._drop(c)
+            return
+        q.put_nowait(payload)
 
     def _drop(self, c: Client) -> None:
         c.closed = True
@@ -122,11 +151,13 @@ class Hub:
             payload = await c.queue.get()
             if payload is None:
                 return
+            c.blocked = True    # only seen by _enqueue if the send below suspends (socket full)
             try:
                 if isinstance(payload, bytes):
                     await c.ws.send_bytes(payload)
                 else:
                     await c.ws.send_str(payload)
+                c.blocked = False
             except (ConnectionError, RuntimeError, asyncio.CancelledError) as e:
                 if isinstance(e, asyncio.CancelledError):
                     raise
@@ -145,7 +176,7 @@ class Hub:
         if old is not None:
             old.closed = True
             asyncio.ensure_future(old.ws.close(code=1000, message=b"replaced by a newer connection"))
-        client = Client(sid=sid, ws=ws, queue=asyncio.Queue(maxsize=self.queue_size))
+        client = Client(sid=sid, ws=ws, queue=asyncio.Queue())   # bounded by _enqueue
         self.clients[sid] = client
         greeting = {"status": {"exec_info": {"queue_remaining": self.remaining()}}, "sid": sid}
         client.queue.put_nowait(json.dumps({"type": "status", "data": greeting}))

@@ -76,3 +76,60 @@ def test_recovered_item_reuses_the_stored_prompt_text(tmp_path):
     _, pending = PromptQueue(PromptStore(db)).snapshot()
     assert pending[0].prompt == {"1": {"class_type": "X", "inputs": {"v": [1, 2]}}}
     assert json.loads(pending[0].as_list_json()) == pending[0].as_list()
+
+
+class _CaptureHub:
+    """Stands in for ws.Hub: records what the listener publishes, as the decoded messages."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict, str | None]] = []
+
+    def wants(self, sid):
+        return True
+
+    def publish(self, event, data, sid=None):
+        self.sent.append((json.loads(json.dumps({"type": event, "data": data})), sid))
+
+    def publish_text(self, text, sid=None):
+        self.sent.append((json.loads(text), sid))
+        self.texts.append(text)
+
+
+@pytest.mark.parametrize("node_id", ["5", "12:3", "a-b_c.d", 'q"uote', "é", "back\\slash", ""])
+def test_pre_encoded_executing_and_executed_equal_json_dumps(node_id):
+    from engine.server.listener import PromptListener, json_str
+    assert json_str(node_id) == json.dumps(node_id)
+    hub = _CaptureHub()
+    hub.texts = []
+    lst = PromptListener(hub, 'pid "1"', "client")
+    lst.executing('pid "1"', node_id)
+    lst.executed('pid "1"', node_id, {"text": ["x", 1], "nested": {"é": None}})
+    want_exec = {"type": "executing", "data": {"node": node_id, "display_node": node_id, "prompt_id": 'pid "1"'}}
+    want_done = {"type": "executed", "data": {"node": node_id, "display_node": node_id,
+                                              "output": {"text": ["x", 1], "nested": {"é": None}},
+                                              "prompt_id": 'pid "1"'}}
+    assert hub.sent == [(want_exec, "client"), (want_done, "client")]
+    assert hub.texts == [json.dumps(want_exec), json.dumps(want_done)]   # same text, same key order
+
+
+def test_a_reading_client_gets_every_message_of_a_long_chain_in_order(server):
+    """A burst of thousands of per-node messages (batched per loop wake-up) reaches a client that reads
+    them all, in order, without the server taking it for a stalled reader."""
+    from engine.server.state import STATE
+    from tests.server.live import WSClient, request
+    n = 3000   # > CLIENT_QUEUE_SIZE messages land at once
+    prompt = {"0": {"class_type": "ToyConstInt", "inputs": {"value": 1}}}
+    for i in range(1, n - 1):
+        prompt[str(i)] = {"class_type": "ToyAdd", "inputs": {"a": [str(i - 1), 0], "b": 1}}
+    prompt[str(n - 1)] = {"class_type": "ToyOutput", "inputs": {"value": [str(n - 2), 0]}}
+    ws = WSClient(server.base, "burst")
+    ws.recv()
+    status, out, _ = request(server.base, "POST", "/prompt", {"prompt": prompt, "client_id": "burst"})
+    assert status == 200, out
+    frames = ws.until_done(out["prompt_id"], limit=2 * n + 100)
+    executing = [f["data"]["node"] for f in frames if f["type"] == "executing"]
+    assert executing == [str(i) for i in range(n)] + [None]
+    assert [f["type"] for f in frames if f["type"] not in ("executing", "status")] == [
+        "execution_start", "execution_cached", "executed", "execution_success"]
+    assert server.app[STATE].hub.clients.get("burst") is not None   # still connected
+    ws.close()

@@ -277,3 +277,31 @@ def test_hint_must_be_channels_first_and_present(ms):
     sigma = torch.tensor([1.0, 1.0])
     with pytest.raises(ControlNetError, match="tiny.safetensors has no hint"):
         base.get_control(x, ms.timestep(sigma), ctx, None, sigma, ms)
+
+
+def test_device_manager_dtype_and_float32_residuals(ms):
+    from engine.diffusion.device import DeviceManager
+
+    model = tiny_controlnet_model(CN_SD1, seed=16)
+    sd = ldm_file_dict(model)
+    x, hint, _, ctx = _inputs(CN_SD1)
+    sigma = torch.tensor([2.0, 2.0])
+    t = ms.timestep(sigma)
+    full = load_controlnet(sd, DeviceManager(cpu=True, force_fp32=True), heads_from=TINY_SD1)
+    low = load_controlnet(sd, DeviceManager(cpu=True, bf16_unet=True), heads_from=TINY_SD1)
+    assert full.model.dtype == torch.float32 and low.model.dtype == torch.bfloat16
+    a = full.copy_with(None, hint=hint).get_control(x, t, ctx, None, sigma, ms)
+    b = low.copy_with(None, hint=hint).get_control(x, t, ctx, None, sigma, ms)
+    for p, q in zip(a["output"] + a["middle"], b["output"] + b["middle"]):
+        assert q.dtype == torch.float32
+        assert (p - q).norm() / p.norm() < 0.03
+
+
+def test_diffusers_keys_without_ldm_name_are_reported():
+    from engine.diffusion.models.controlnet import diffusers_controlnet_to_ldm
+
+    model = tiny_controlnet_model(CN_SD1, seed=17)
+    _, diffusers_sd = diffusers_controlnet(model)
+    diffusers_sd["up_blocks.0.resnets.0.conv1.weight"] = torch.zeros(1)
+    with pytest.raises(ValueError, match="up_blocks.0.resnets.0.conv1.weight"):
+        diffusers_controlnet_to_ldm(diffusers_sd)

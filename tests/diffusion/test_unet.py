@@ -319,3 +319,17 @@ def test_fp32_activations_stay_nchw_through_every_conv():
     for h in hooks:
         h.remove()
     assert seen and all(seen)
+
+
+def test_weights_assigned_without_to_are_laid_out_on_first_forward():
+    """Loaders that assign bf16 tensors straight into a meta-built model still get channels-last convs."""
+    src = {k: v.to(torch.bfloat16) for k, v in tiny_unet("sd1", seed=10).state_dict().items()}
+    with torch.device("meta"):
+        model = UNetModel(TINY_SD1)
+    model.load_state_dict(src, strict=True, assign=True)
+    conv = "input_blocks.1.0.in_layers.2"
+    assert not model.get_submodule(conv).weight.is_contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        out = model(torch.randn(1, 4, 8, 8), torch.tensor([3]), torch.randn(1, 3, 24))
+    assert model.get_submodule(conv).weight.is_contiguous(memory_format=torch.channels_last)
+    assert out.dtype == torch.float32 and torch.isfinite(out).all()

@@ -169,9 +169,12 @@ class ChannelsLastOnCPU(nn.Module):
         self.sync_weight_format()
         return self
 
+    def _first_conv_weight(self) -> torch.Tensor | None:
+        return next((m.weight for m in self.modules() if isinstance(m, nn.Conv2d)), None)
+
     def sync_weight_format(self) -> None:
         """Lay out 4-D conv weights as the current device/dtype runs fastest (values unchanged)."""
-        first = next((m.weight for m in self.modules() if isinstance(m, nn.Conv2d)), None)
+        first = self._first_conv_weight()
         if first is None or first.device.type == "meta":
             return
         fmt = torch.channels_last if self._channels_last_for(first.device, first.dtype) else torch.contiguous_format
@@ -180,9 +183,14 @@ class ChannelsLastOnCPU(nn.Module):
                 m.weight.data = m.weight.data.contiguous(memory_format=fmt)
 
     def to_compute_layout(self, h: torch.Tensor) -> torch.Tensor:
-        if self._channels_last_for(h.device, h.dtype):
-            return h.contiguous(memory_format=torch.channels_last)
-        return h
+        """Activations in the layout the weights are kept in; re-lays the weights first when they were
+        put in place without `.to()` (loaders assigning tensors, swapped-in patched weights)."""
+        use_cl = self._channels_last_for(h.device, h.dtype)
+        first = self._first_conv_weight()
+        if first is not None and first.is_contiguous(memory_format=torch.channels_last) != use_cl \
+                and first.shape[-1] * first.shape[-2] > 1:
+            self.sync_weight_format()
+        return h.contiguous(memory_format=torch.channels_last) if use_cl else h
 
 
 class UNetModel(ChannelsLastOnCPU):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import struct
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +26,23 @@ from .bodies import loads_bounded
 log = logging.getLogger(__name__)
 
 CLIENT_QUEUE_SIZE = 512
+WRITE_BATCH_BYTES = 1 << 20    # frames joined into one socket write, at most this much at a time
+SOCKET_HIGH_WATER = 1 << 20    # bytes buffered for one socket before its sender waits for the peer
+
+
+def ws_frame(payload: str | bytes) -> bytes:
+    """One unmasked, uncompressed server-to-client websocket frame (RFC 6455 5.2): text for str, binary
+    for bytes. The sender joins a batch of them into one socket write."""
+    if isinstance(payload, str):
+        data, first = payload.encode("utf-8"), 0x81
+    else:
+        data, first = payload, 0x82
+    n = len(data)
+    if n < 126:
+        return bytes((first, n)) + data
+    if n < 65536:
+        return struct.pack("!BBH", first, 126, n) + data
+    return struct.pack("!BBQ", first, 127, n) + data
 
 
 @dataclass
@@ -35,6 +53,7 @@ class Client:
     flags: dict = field(default_factory=dict)
     closed: bool = False
     blocked: bool = False    # the sender waits for the socket to take more (the peer is not reading yet)
+    transport: Any = None    # the connection's asyncio transport (frames are written to it in batches)
 
     @property
     def wants_preview_metadata(self) -> bool:
@@ -147,22 +166,38 @@ class Hub:
         asyncio.ensure_future(c.ws.close(code=1013, message=b"client too slow"))
 
     async def _sender(self, c: Client) -> None:
+        """Write what the client's queue holds, many frames per socket write (one syscall per batch,
+        not per message); wait while the peer has not taken a megabyte already sent."""
+        q = c.queue
+        transport = c.transport
         while True:
-            payload = await c.queue.get()
+            payload = await q.get()
             if payload is None:
                 return
-            c.blocked = True    # only seen by _enqueue if the send below suspends (socket full)
-            try:
-                if isinstance(payload, bytes):
-                    await c.ws.send_bytes(payload)
-                else:
-                    await c.ws.send_str(payload)
-                c.blocked = False
-            except (ConnectionError, RuntimeError, asyncio.CancelledError) as e:
-                if isinstance(e, asyncio.CancelledError):
-                    raise
-                log.info("websocket client %s went away: %s", c.sid, e)
+            frames = [ws_frame(payload)]
+            size = len(frames[0])
+            stop = False
+            while size < WRITE_BATCH_BYTES and not q.empty():
+                nxt = q.get_nowait()
+                if nxt is None:
+                    stop = True
+                    break
+                frames.append(ws_frame(nxt))
+                size += len(frames[-1])
+            if transport is None or transport.is_closing():
+                log.info("websocket client %s went away", c.sid)
                 c.closed = True
+                return
+            transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+            while transport.get_write_buffer_size() > SOCKET_HIGH_WATER:
+                c.blocked = True     # _enqueue may now drop this client if its backlog fills up
+                await asyncio.sleep(0.005)
+                if transport.is_closing():
+                    log.info("websocket client %s went away while not reading", c.sid)
+                    c.closed = True
+                    return
+            c.blocked = False
+            if stop:
                 return
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -176,7 +211,7 @@ class Hub:
         if old is not None:
             old.closed = True
             asyncio.ensure_future(old.ws.close(code=1000, message=b"replaced by a newer connection"))
-        client = Client(sid=sid, ws=ws, queue=asyncio.Queue())   # bounded by _enqueue
+        client = Client(sid=sid, ws=ws, queue=asyncio.Queue(), transport=request.transport)   # bounded by _enqueue
         self.clients[sid] = client
         greeting = {"status": {"exec_info": {"queue_remaining": self.remaining()}}, "sid": sid}
         client.queue.put_nowait(json.dumps({"type": "status", "data": greeting}))

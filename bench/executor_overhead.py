@@ -289,10 +289,11 @@ def main() -> None:
     ap.add_argument("--sizes", default="100,1000,2000,10000")
     ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the best is reported")
     ap.add_argument("--no-http", action="store_true", help="skip the end-to-end HTTP measurement")
+    ap.add_argument("--no-in-process", action="store_true", help="skip the in-process measurement")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     sys.setrecursionlimit(1000)  # no part of the engine may need more
-    rows = bench_in_process(sizes, args.repeat)
+    rows = [] if args.no_in_process else bench_in_process(sizes, args.repeat)
     fixed: dict[str, tuple[float, float]] = {}
     if not args.no_http:
         rows += bench_http(sizes, args.repeat, fixed)

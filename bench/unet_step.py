@@ -51,16 +51,18 @@ def diffusers_copy(model: UNetModel):
     return ref.eval()
 
 
-def timed(fn, reps: int) -> tuple[float, torch.Tensor]:
-    """Best of `reps` after a warm-up (oneDNN primitive creation). With --cpu-time, process CPU
-    seconds divided by the thread count: a fairer figure on a machine shared with other jobs."""
-    out = fn()
-    best = float("inf")
+def timed_interleaved(fns: dict, reps: int) -> tuple[dict, dict]:
+    """Best time of each function over `reps` rounds after a warm-up (oneDNN primitive creation);
+    rounds interleave the functions, so load from other jobs hits them alike. With --cpu-time the
+    clock is process CPU seconds / threads: a fairer figure on a machine shared with other jobs."""
+    outs = {k: f() for k, f in fns.items()}
+    best = {k: float("inf") for k in fns}
     for _ in range(reps):
-        t0 = CLOCK()
-        out = fn()
-        best = min(best, (CLOCK() - t0) / DIVISOR)
-    return best, out
+        for k, f in fns.items():
+            t0 = CLOCK()
+            outs[k] = f()
+            best[k] = min(best[k], (CLOCK() - t0) / DIVISOR)
+    return best, outs
 
 
 CLOCK = time.perf_counter
@@ -99,19 +101,21 @@ def main() -> None:
         x = torch.randn(2, 4, s, s, generator=gen)
         t = torch.tensor([999, 999])
         ctx = torch.randn(2, 77, 768, generator=gen)
+        fns = {"ours32": lambda: ours32(x, t, ctx),
+               "ref32": lambda: ref32(x, t, encoder_hidden_states=ctx).sample}
+        if ours_low is not None:
+            fns["ours_low"] = lambda: ours_low(x, t, ctx)
+        if ref_low is not None:
+            fns["ref_low"] = lambda: ref_low(x.bfloat16(), t, encoder_hidden_states=ctx.bfloat16()).sample
         with torch.inference_mode():
-            t_ours, out32 = timed(lambda: ours32(x, t, ctx), args.reps)
-            t_ref, out_ref = timed(lambda: ref32(x, t, encoder_hidden_states=ctx).sample, args.reps)
-            line = f"{s:>5}² {t_ours:>10.3f} {t_ref:>10.3f} {t_ours / t_ref:>6.2f}"
-            parity = ((out32 - out_ref).norm() / out_ref.norm()).item()
-            if ours_low is not None:
-                t_low, out_low = timed(lambda: ours_low(x, t, ctx), args.reps)
-                rel = ((out_low.float() - out32).norm() / out32.norm()).item()
-                line += f" {t_low:>10.3f} {t_low / t_ref:>8.2f} {rel:>8.4f}"
-            if ref_low is not None:
-                t_rl, _ = timed(lambda: ref_low(x.bfloat16(), t, encoder_hidden_states=ctx.bfloat16()).sample,
-                                args.reps)
-                line += f" {t_rl:>10.3f} {t_rl / t_ref:>8.2f}"
+            tm, out = timed_interleaved(fns, args.reps)
+        line = f"{s:>5}² {tm['ours32']:>10.3f} {tm['ref32']:>10.3f} {tm['ours32'] / tm['ref32']:>6.2f}"
+        parity = ((out["ours32"] - out["ref32"]).norm() / out["ref32"].norm()).item()
+        if ours_low is not None:
+            rel = ((out["ours_low"].float() - out["ours32"]).norm() / out["ours32"].norm()).item()
+            line += f" {tm['ours_low']:>10.3f} {tm['ours_low'] / tm['ref32']:>8.2f} {rel:>8.4f}"
+        if ref_low is not None:
+            line += f" {tm['ref_low']:>10.3f} {tm['ref_low'] / tm['ref32']:>8.2f}"
         print(line + f"   (fp32 ours vs diffusers rel diff {parity:.1e})", flush=True)
 
 

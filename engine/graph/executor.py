@@ -29,7 +29,7 @@ from .context import _SCOPE, NodeContext, NodeScope, activate
 from .errors import CycleError, Interrupted
 from .registry import Registry
 from .types import ExecutionBlocker, NodeClassInfo, is_link
-from .validation import ClassInfoCache, validate_prompt
+from .validation import ClassInfoCache, ClassInfoMemo, validate_prompt
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class _Run:
         self.prompt_id = prompt_id
         self.extra_data = extra_data
         self.ev = events
-        self.infos = ClassInfoCache(executor.registry)
+        self.infos = ClassInfoCache(executor.registry, executor._info_memo)
         self.cache = executor.cache
         self.sigs: dict[str, str] = {}
         self.outputs: dict[str, list[list]] = {}  # node_id -> per-slot list of items
@@ -416,6 +416,7 @@ class Executor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._objects: dict[tuple, Any] = {}   # (node_id, class_type) -> instance, kept for the latest prompt
+        self._info_memo = ClassInfoMemo()      # parsed INPUT_TYPES reused across runs while unchanged
 
     def interrupt(self) -> None:
         """Stop the current run between nodes and at the node's next check_interrupt()."""

@@ -72,19 +72,52 @@ class _Compiled:
             self.items.append((name, spec.section == "required", spec, conv, lo, hi, choices, skip))
 
 
-class ClassInfoCache:
-    """Memoises NodeClassInfo (and compiled checks) per class_type for one validation/execution pass."""
+class ClassInfoMemo:
+    """Parsed class facts kept across passes, reused while a class (same object) returns an equal
+    INPUT_TYPES(): INPUT_TYPES is still called on every pass (combo lists may list files), but
+    parsing it again (a node with thousands of inputs: several ms) is skipped when nothing changed.
 
-    def __init__(self, registry: Registry) -> None:
+    One owner at a time (the executor under its lock, or the admission thread)."""
+
+    def __init__(self) -> None:
+        # class_type -> (class, INPUT_TYPES() result, NodeClassInfo, {kind: derived object})
+        self._entries: dict[str, tuple[type, Any, NodeClassInfo, dict]] = {}
+
+    def info(self, registry: Registry, class_type: str) -> tuple[NodeClassInfo, dict]:
+        cls = registry.get(class_type)
+        input_types = getattr(cls, "INPUT_TYPES", None) if cls is not None else None
+        if input_types is None:
+            return registry.class_info(class_type), {}
+        raw = input_types()
+        entry = self._entries.get(class_type)
+        if entry is not None and entry[0] is cls and entry[1] == raw:
+            return entry[2], entry[3]
+        info = registry.class_info(class_type)
+        derived: dict = {}
+        self._entries[class_type] = (cls, raw, info, derived)
+        return info, derived
+
+
+class ClassInfoCache:
+    """Memoises NodeClassInfo (and compiled checks) per class_type for one validation/execution pass;
+    with a ClassInfoMemo, unchanged classes are not parsed again from one pass to the next."""
+
+    def __init__(self, registry: Registry, memo: ClassInfoMemo | None = None) -> None:
         self.registry = registry
+        self.memo = memo
         self._infos: dict[str, NodeClassInfo] = {}
         self._hooks: dict[str, _ValidateHook | None] = {}
         self._compiled: dict[str, _Compiled] = {}
+        self._derived: dict[str, dict] = {}
 
     def info(self, class_type: str) -> NodeClassInfo:
         info = self._infos.get(class_type)
         if info is None:
-            info = self._infos[class_type] = self.registry.class_info(class_type)
+            if self.memo is not None:
+                info, self._derived[class_type] = self.memo.info(self.registry, class_type)
+            else:
+                info = self.registry.class_info(class_type)
+            self._infos[class_type] = info
         return info
 
     def hook(self, class_type: str) -> _ValidateHook | None:
@@ -96,7 +129,14 @@ class ClassInfoCache:
     def compiled(self, class_type: str) -> _Compiled:
         c = self._compiled.get(class_type)
         if c is None:
-            c = self._compiled[class_type] = _Compiled(self.info(class_type), self.hook(class_type))
+            info = self.info(class_type)
+            derived = self._derived.get(class_type)
+            c = derived.get("compiled") if derived is not None else None
+            if c is None:
+                c = _Compiled(info, self.hook(class_type))
+                if derived is not None:
+                    derived["compiled"] = c
+            self._compiled[class_type] = c
         return c
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from engine.graph.validation import validate_prompt
+from engine.graph.validation import ClassInfoCache, ClassInfoMemo, validate_prompt
 
 from .admission import PromptRequest
 from .bodies import bad_request, opt_bool, opt_str_list, query_int, read_json_object
@@ -52,9 +52,11 @@ def _check_prompt_shape(prompt: Any) -> web.Response | None:
 
 
 def make_validator(registry: Any):
-    """validate(PromptRequest) for the admission thread."""
+    """validate(PromptRequest) for the admission thread (its only caller, so the memo is not shared)."""
+    memo = ClassInfoMemo()
+
     def validate(req: PromptRequest) -> tuple[bool, dict | None, list[str], dict]:
-        return validate_prompt(req.prompt, registry, req.targets)
+        return validate_prompt(req.prompt, registry, req.targets, infos=ClassInfoCache(registry, memo))
     return validate
 
 

@@ -42,3 +42,4 @@ def test_cycle_gives_none_and_a_long_chain_needs_no_recursion():
     n = 50000
     deps = {str(i): [str(i + 1)] for i in range(n - 1)}
     assert topological_order(deps, {str(i) for i in range(n)}) == [str(i) for i in range(n)]
+

@@ -172,10 +172,8 @@ class ControlNet:
 # ----------------------------------------------------------------------------- loading
 
 def _read_file(path: str) -> dict[str, torch.Tensor]:
-    try:
-        from engine.diffusion.safe_load import load_state_dict
-    except ImportError as e:  # pragma: no cover - part of the repo
-        raise ControlNetError(f"cannot read {path}: {e}") from e
+    """safetensors memory-mapped; pickles only as plain weights (safe_load refuses code)."""
+    from engine.diffusion.safe_load import load_state_dict
     return load_state_dict(path)
 
 

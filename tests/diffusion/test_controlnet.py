@@ -305,3 +305,12 @@ def test_diffusers_keys_without_ldm_name_are_reported():
     diffusers_sd["up_blocks.0.resnets.0.conv1.weight"] = torch.zeros(1)
     with pytest.raises(ValueError, match="up_blocks.0.resnets.0.conv1.weight"):
         diffusers_controlnet_to_ldm(diffusers_sd)
+
+
+def test_truncated_file_is_refused_naming_it(tmp_path):
+    path = tmp_path / "cut_controlnet.safetensors"
+    save_file(ldm_file_dict(tiny_controlnet_model(CN_SD1)), str(path))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="cut_controlnet.safetensors"):
+        load_controlnet(str(path), heads_from=TINY_SD1)

@@ -5,7 +5,14 @@ with a strict `load_state_dict`, no renaming table.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.diffusion.models.attention import SpatialTransformer
 
 
 @dataclass(frozen=True)
@@ -35,15 +42,6 @@ class UNetConfig:
 
     def depth_output(self) -> tuple[int, ...]:
         return self.transformer_depth_output if self.transformer_depth_output is not None else self.transformer_depth
-
-
-import math  # noqa: E402
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-
-from engine.diffusion.models.attention import SpatialTransformer  # noqa: E402
 
 
 def timestep_embedding(timesteps: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:

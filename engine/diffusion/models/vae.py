@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.diffusion.models.unet import ChannelsLastOnCPU
+
 
 @dataclass(frozen=True)
 class VAEConfig:
@@ -19,13 +25,6 @@ class VAEConfig:
     embed_dim: int = 4
     double_z: bool = True
     norm_groups: int = 32
-
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-
-from engine.diffusion.models.unet import ChannelsLastOnCPU  # noqa: E402
 
 
 def _norm(channels: int, groups: int) -> nn.GroupNorm:

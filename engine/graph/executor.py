@@ -478,7 +478,8 @@ class Executor:
                 run.plan_order()
             # ComfyUI reports every node of the prompt whose output is cached (not only those
             # loaded), and those entries count as used by this run (the classic policy keeps them).
-            in_cache = [n for n in run.sigs if n in run.cached or self.cache.get(run.sigs[n]) is not None]
+            loaded = set(run.cached)   # a set: a frontier of thousands of cached nodes stays linear
+            in_cache = [n for n in run.sigs if n in loaded or self.cache.get(run.sigs[n]) is not None]
             if ev.execution_cached:
                 ev.execution_cached(prompt_id, in_cache)
             if ev.executed:

@@ -43,10 +43,15 @@ class BenchCollect:
     """Sums up to ``width`` INT inputs named v0..v{width-1} (the wide fan-in's sink)."""
 
     width = 10000
+    _types: dict = {}
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"optional": {f"v{i}": ("INT", {"forceInput": True}) for i in range(cls.width)}}
+        # Built once per width, as a node with a fixed input list would return a constant: building
+        # 10,000 entries on every call is the node's own cost, not the engine's overhead.
+        if cls.width not in cls._types:
+            cls._types[cls.width] = {"optional": {f"v{i}": ("INT", {"forceInput": True}) for i in range(cls.width)}}
+        return cls._types[cls.width]
 
     RETURN_TYPES = ("INT",)
     FUNCTION = "run"

@@ -1,6 +1,6 @@
 """Per-node overhead of validation + scheduling + caching, on graphs of trivial nodes.
 
-    python bench/executor_overhead.py [--sizes 100,1000,2000,10000] [--repeat 3] [--no-http]
+    python bench/executor_overhead.py [--sizes 100,1000,2000,10000] [--repeat 3] [--no-http] [--no-in-process]
 
 Two shapes: a chain (const -> add -> add ... -> output) and a wide fan-in (const ->
 N independent adds -> one collector with N inputs -> output). For each size:
@@ -8,10 +8,15 @@ N independent adds -> one collector with N inputs -> output). For each size:
 * in process: ``Executor.execute`` (validation included) cold (every node runs) and fully
   cached (an identical prompt again), microseconds per node;
 * end to end through the HTTP API: POST /prompt to a server built with
-  engine.server.app.create_app on 127.0.0.1 (in this process), waiting for its /history
-  entry; "HTTP API" posts without a client_id (no per-node websocket messages),
-  "HTTP+ws" with one, the benchmark reading every executing message as the editor would.
+  engine.server.app.create_app on 127.0.0.1 (in this process, with run_server's process
+  settings), until its /history entry is received; "HTTP" posts without a client_id (no
+  per-node websocket messages), "HTTP+ws" with one, the benchmark reading and decoding every
+  message on its open websocket as the editor would. Encoding the request body and decoding
+  the (prompt-sized) history entry are the client's work and are not timed.
 
+Printed per shape: wall and CPU microseconds per node, and the "marginal" cost per node: the
+wall time minus the path's fixed per-prompt cost (a 3-node prompt: HTTP round trips, thread
+hand-offs, SQLite commits), divided by the node count; the part that grows with the graph.
 Cold runs change the root constant so every node's signature changes.
 Targets (end to end): <= 50 us/node cold, <= 10 us/node fully cached, flat in N.
 """

@@ -16,6 +16,7 @@ import json
 import logging
 import struct
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 CLIENT_QUEUE_SIZE = 512
 WRITE_BATCH_BYTES = 1 << 20    # frames joined into one socket write, at most this much at a time
 SOCKET_HIGH_WATER = 1 << 20    # bytes buffered for one socket before its sender waits for the peer
+STALL_SECONDS = 10.0           # a full backlog whose socket has taken nothing for this long is a dead reader
+HARD_BACKLOG_FACTOR = 64       # a slow reader that still reads may lag up to queue_size * this messages
 
 
 def ws_frame(payload: str | bytes) -> bytes:
@@ -90,6 +93,7 @@ class Client:
     closed: bool = False
     blocked: bool = False    # the sender waits for the socket to take more (the peer is not reading yet)
     transport: Any = None    # the connection's asyncio transport (frames are written to it in batches)
+    last_progress: float = field(default_factory=time.monotonic)   # when the peer last took bytes
 
     @property
     def wants_preview_metadata(self) -> bool:
@@ -187,9 +191,12 @@ class Hub:
         q = c.queue
         if droppable and q.qsize() >= self.queue_size // 2:
             return   # a lagging client skips previews rather than falling further behind
-        # A backlog alone is no sign of a dead reader (a burst lands here before the sender runs);
-        # a full backlog while the socket itself refuses more is.
-        if c.blocked and q.qsize() >= self.queue_size:
+        # A backlog alone is no sign of a dead reader (a burst lands here before the sender runs), nor is
+        # a slow one that still takes bytes: a full backlog while the socket has taken nothing for
+        # STALL_SECONDS is, and so is a backlog past the hard bound.
+        n = q.qsize()
+        if n >= self.queue_size and c.blocked and (
+                time.monotonic() - c.last_progress > STALL_SECONDS or n >= self.queue_size * HARD_BACKLOG_FACTOR):
             log.warning("websocket client %s is not reading; disconnecting it", c.sid)
             self._drop(c)
             return
@@ -225,13 +232,19 @@ class Hub:
                 c.closed = True
                 return
             transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
-            while transport.get_write_buffer_size() > SOCKET_HIGH_WATER:
-                c.blocked = True     # _enqueue may now drop this client if its backlog fills up
+            pending = transport.get_write_buffer_size()
+            while pending > SOCKET_HIGH_WATER:
+                c.blocked = True     # _enqueue may now drop this client if it also stops taking bytes
                 await asyncio.sleep(0.005)
                 if transport.is_closing():
                     log.info("websocket client %s went away while not reading", c.sid)
                     c.closed = True
                     return
+                now_pending = transport.get_write_buffer_size()
+                if now_pending < pending:
+                    c.last_progress = time.monotonic()
+                pending = now_pending
+            c.last_progress = time.monotonic()
             c.blocked = False
             if stop:
                 return

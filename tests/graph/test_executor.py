@@ -491,6 +491,11 @@ def test_async_nodes_run_when_the_calling_thread_already_runs_an_event_loop(regi
     async def caller():
         return executor.execute(p, "p-loop")
 
-    res = asyncio.run(caller())
+    box = {}
+    # a thread of its own: the test runner's thread may already run a loop (Playwright's sync API)
+    thread = threading.Thread(target=lambda: box.setdefault("res", asyncio.run(caller())))
+    thread.start()
+    thread.join(30)
+    res = box["res"]
     assert res.success, res.error
     assert res.outputs["4"]["value"] == [11]

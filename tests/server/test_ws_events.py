@@ -186,6 +186,7 @@ def test_fifty_clients_while_a_prompt_runs_and_a_stalled_one_blocks_nobody(serve
 
 def test_flooded_stalled_client_stays_bounded_and_others_get_everything(server):
     from engine.server.state import STATE
+    from engine.server.ws import HARD_BACKLOG_FACTOR
     stalled = WSClient(server.base, "stalled")        # connected, never reads
     reader = WSClient(server.base, "reader")
     reader.recv()
@@ -202,7 +203,8 @@ def test_flooded_stalled_client_stays_bounded_and_others_get_everything(server):
     assert len(progress) == 1500 and progress[-1]["data"]["value"] == 1500
     hub = server.app[STATE].hub
     c = hub.clients.get("stalled")
-    assert c is None or c.queue.qsize() <= hub.queue_size   # dropped, or its backlog stayed bounded
+    # dropped, or its backlog stayed within the hard bound
+    assert c is None or c.queue.qsize() <= hub.queue_size * HARD_BACKLOG_FACTOR
     _, hist, _ = request(server.base, "GET", f"/history/{pid}")
     assert hist[pid]["status"]["status_str"] == "success"
     stalled.close()
@@ -228,3 +230,37 @@ def test_same_client_id_replaces_the_older_socket(server):
         pass
     old.close()
     new.close()
+
+
+def test_a_blocked_client_is_dropped_only_once_its_socket_stops_taking_bytes():
+    """A slow reader that still reads keeps every message; one whose socket took nothing for
+    STALL_SECONDS with a full backlog is disconnected; the backlog never passes the hard bound."""
+    import asyncio
+    import time
+
+    from engine.server.ws import HARD_BACKLOG_FACTOR, STALL_SECONDS, Backlog, Client, Hub
+
+    class FakeWS:
+        closed_with = None
+
+        async def close(self, code, message):
+            self.closed_with = code
+
+    async def scenario():
+        hub = Hub({}, queue_size=4)
+        slow = Client(sid="slow", ws=FakeWS(), queue=Backlog(), blocked=True)
+        dead = Client(sid="dead", ws=FakeWS(), queue=Backlog(), blocked=True,
+                      last_progress=time.monotonic() - STALL_SECONDS - 1)
+        hub.clients = {"slow": slow, "dead": dead}
+        for i in range(10):
+            hub._enqueue(slow, f"m{i}", False)
+            hub._enqueue(dead, f"m{i}", False)
+        assert slow.queue.qsize() == 10 and not slow.closed        # still reading: nothing lost
+        assert dead.closed and "dead" not in hub.clients and dead.queue.qsize() == 4
+        for i in range(4 * HARD_BACKLOG_FACTOR):
+            hub._enqueue(slow, "x", False)
+        assert slow.closed and slow.queue.qsize() == 4 * HARD_BACKLOG_FACTOR
+        await asyncio.sleep(0)
+        assert dead.ws.closed_with == 1013 and slow.ws.closed_with == 1013
+
+    asyncio.run(scenario())

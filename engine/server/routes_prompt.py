@@ -115,15 +115,21 @@ async def get_queue(request: web.Request) -> web.Response:
                               "queue_pending": [i.as_list() for i in pending]})
 
 
-async def post_queue(request: web.Request) -> web.Response:
+async def _clear_and_delete(request: web.Request, clear, delete) -> web.Response:
+    """POST /queue and POST /history: {"clear": true} and/or {"delete": [prompt ids]}."""
     st = state_of(request)
     body = await read_json_object(request)
-    delete = opt_str_list(body, "delete")
+    ids = opt_str_list(body, "delete")
     if opt_bool(body, "clear"):
-        await st.in_db(st.queue.wipe)
-    if delete:
-        await st.in_db(st.queue.delete, delete)
+        await st.in_db(clear)
+    if ids:
+        await st.in_db(delete, ids)
     return web.Response(status=200)
+
+
+async def post_queue(request: web.Request) -> web.Response:
+    st = state_of(request)
+    return await _clear_and_delete(request, st.queue.wipe, st.queue.delete)
 
 
 async def post_interrupt(request: web.Request) -> web.Response:
@@ -168,13 +174,7 @@ async def get_history_item(request: web.Request) -> web.Response:
 
 async def post_history(request: web.Request) -> web.Response:
     st = state_of(request)
-    body = await read_json_object(request)
-    delete = opt_str_list(body, "delete")
-    if opt_bool(body, "clear"):
-        await st.in_db(st.store.history_clear)
-    if delete:
-        await st.in_db(st.store.history_delete, delete)
-    return web.Response(status=200)
+    return await _clear_and_delete(request, st.store.history_clear, st.store.history_delete)
 
 
 def _error(message: str, status: int = 400) -> web.Response:

@@ -27,8 +27,8 @@ USERS_FILE = "users.json"
 _USER_ID = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 
 
-def _users(st: ServerState) -> dict[str, str]:
-    path = os.path.join(os.path.abspath(st.paths.user_dir), USERS_FILE)
+def _read_json_dict(path: str) -> dict:
+    """A JSON object stored in a file; {} when the file is missing or corrupt (replaced on the next save)."""
     if not os.path.isfile(path):
         return {}
     with open(path, encoding="utf-8") as f:
@@ -37,6 +37,10 @@ def _users(st: ServerState) -> dict[str, str]:
         except ValueError:
             return {}
     return data if isinstance(data, dict) else {}
+
+
+def _users(st: ServerState) -> dict[str, str]:
+    return _read_json_dict(os.path.join(os.path.abspath(st.paths.user_dir), USERS_FILE))
 
 
 def user_root(request: web.Request) -> str:
@@ -69,15 +73,7 @@ def user_path(root: str, rel: str, what: str = "file") -> str:
 
 # -- settings ---------------------------------------------------------------------
 def _load_settings(root: str) -> dict:
-    path = os.path.join(root, SETTINGS_FILE)
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = json.load(f)
-        except ValueError:
-            return {}   # a corrupt settings file is replaced on the next save
-    return data if isinstance(data, dict) else {}
+    return _read_json_dict(os.path.join(root, SETTINGS_FILE))
 
 
 def _update_settings(root: str, changes: dict) -> None:

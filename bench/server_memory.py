@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,12 +21,6 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def vm_hwm_bytes(pid: int) -> int:
@@ -59,6 +52,7 @@ def main() -> int:
     ap.add_argument("extra", nargs="*", help="extra main.py flags (after --)")
     args = ap.parse_args()
     from load_memory import write_random_checkpoint
+    from server_load import free_port
 
     work = args.dir or tempfile.mkdtemp(prefix="server_memory_")
     ckpt_dir = os.path.join(work, "models", "checkpoints")

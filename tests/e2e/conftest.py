@@ -42,9 +42,11 @@ def base_dir(tmp_path_factory):
 def engine(base_dir):
     """(registry, context) sharing one DeviceManager so loaded models are reused between tests."""
     from engine.diffusion.device import DeviceManager
+    # SDFLOW_TEST_DEVICE=auto runs these tests on the best device (the GPU check uses it)
+    on_cpu = os.environ.get("SDFLOW_TEST_DEVICE", "cpu") == "cpu"
     paths = FolderPaths(base_dir)
     args = types.SimpleNamespace(preview_method="latent2rgb", disable_metadata=False, max_image_pixels=None)
-    ctx = NodeContext(paths=paths, device=DeviceManager(cpu=True), args=args)
+    ctx = NodeContext(paths=paths, device=DeviceManager(cpu=on_cpu), args=args)
     registry = Registry(ctx)
     register_builtin_nodes(registry, ctx)
     return registry, ctx

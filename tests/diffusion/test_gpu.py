@@ -2,9 +2,9 @@
 
 Marked ``gpu``; skipped without CUDA.  Tolerances (relative L2 error of the whole
 output, ||gpu - cpu|| / ||cpu||): UNet fp16 2e-2, UNet bf16 5e-2, text encoder fp16
-2e-2, VAE decode bf16 max abs 0.05 on the 0..1 image and mean abs 0.01.  Patch-on-use
-on CUDA must still restore weights bit-exactly and LRU offload must move modules back
-to system RAM.
+2e-2, VAE decode bf16 max abs 0.05 on the 0..1 image and mean abs 0.01.  LoRA in fp32 on
+CUDA vs CPU 2e-3 (TF32 convolutions).  Patch-on-use on CUDA must still restore weights
+bit-exactly and LRU offload must move modules back to system RAM.
 """
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ def test_lora_on_cuda_restores_bit_exactly_and_matches_cpu(tiny_models):
         assert all(torch.equal(after[k], before[k]) for k in before)
         # weights are bit-exact (above); the output may differ only by kernel choice
         assert torch.allclose(model.apply_model(x.to(dev), t.to(dev), ctx.to(dev)), base, atol=1e-6)
-    assert _rel(outs["gpu"], outs["cpu"]) < 1e-4  # fp32 on both: only kernel differences
+    # fp32 on both; cuDNN runs fp32 convolutions in TF32 by default (PyTorch's default), which
+    # gave 5.4e-4 on an H100
+    assert _rel(outs["gpu"], outs["cpu"]) < 2e-3
 
 
 def test_lru_offload_moves_models_back_to_system_ram(tiny_models):

@@ -53,10 +53,10 @@ def test_lora_on_off_restores_weights_exactly(run, engine):
     # The cached loader output still holds the original tensors, bit for bit.
     model2, clip2, _ = node(registry, "CheckpointLoaderSimple").load_checkpoint("smoke-test-tiny.safetensors")
     for k, v in model2.unet.state_dict().items():
-        assert torch.equal(v, unet_before[k]), k
+        assert torch.equal(v.cpu(), unet_before[k]), k
     for n, enc in clip2.modules.items():
         for k, v in enc.state_dict().items():
-            assert torch.equal(v, clip_before[n][k]), (n, k)
+            assert torch.equal(v.cpu(), clip_before[n][k]), (n, k)
 
 
 def test_lora_patches_only_the_clone_and_model_only_variant(engine):

@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
+from . import fastjson
+
 
 def bad_request(message: str, status: int = 400, **extra: Any) -> web.HTTPException:
     body: dict[str, Any] = {"error": message}
@@ -52,7 +54,7 @@ def json_depth(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
 def loads_bounded(raw: str | bytes) -> Any:
     """json.loads that refuses bodies nested deeper than MAX_JSON_DEPTH, with ValueError naming the problem."""
     try:
-        value = json.loads(raw)
+        value = fastjson.loads(raw)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     if isinstance(value, (dict, list)) and json_depth(raw) > MAX_JSON_DEPTH:

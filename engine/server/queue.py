@@ -22,12 +22,17 @@ import os
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
+
+from . import fastjson
 
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_DEFAULT = 10000
+RECENT_HISTORY_ITEMS = 32          # history entries also kept in memory (the latest)
+RECENT_HISTORY_CHARS = 32 << 20   # and at most this much of their text
 MAX_ATTEMPTS = 2   # a prompt that was running at two crashes is recorded as failed
 
 _SCHEMA = """
@@ -75,7 +80,7 @@ class QueueItem:
 
     def prompt_text(self) -> str:
         if self.prompt_json is None:
-            self.prompt_json = json.dumps(self.prompt)
+            self.prompt_json = fastjson.dumps(self.prompt)
         return self.prompt_json
 
     def as_list_json(self) -> str:
@@ -91,6 +96,11 @@ class PromptStore:
         os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
         self.db_path = db_path
         self.max_history = int(max_history)
+        # The latest finished entries' text, so a client fetching the prompt it just ran (the
+        # usual GET /history/{id} after "executing" None) is answered without a database read.
+        self._recent: OrderedDict[str, str] = OrderedDict()
+        self._recent_chars = 0
+        self._recent_lock = threading.Lock()
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         # WAL + synchronous=NORMAL: a commit survives the process being killed (not a power cut).
@@ -191,6 +201,28 @@ class PromptStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            self._remember(prompt_id, text)
+
+    def _remember(self, prompt_id: str, text: str) -> None:
+        with self._recent_lock:
+            self._forget_locked(prompt_id)
+            if len(text) > RECENT_HISTORY_CHARS // 4:
+                return
+            self._recent[prompt_id] = text
+            self._recent_chars += len(text)
+            while self._recent and (len(self._recent) > min(RECENT_HISTORY_ITEMS, self.max_history)
+                                    or self._recent_chars > RECENT_HISTORY_CHARS):
+                self._forget_locked(next(iter(self._recent)))
+
+    def _forget_locked(self, prompt_id: str) -> None:
+        old = self._recent.pop(prompt_id, None)
+        if old is not None:
+            self._recent_chars -= len(old)
+
+    def recent_history_item_json(self, prompt_id: str) -> str | None:
+        """history_item_json for one of the latest finished prompts, from memory (None: ask the database)."""
+        with self._recent_lock:
+            return self._recent.get(prompt_id)
 
     def history_count(self) -> int:
         with self._lock:
@@ -228,12 +260,18 @@ class PromptStore:
 
     def history_delete(self, prompt_ids: Iterable[str]) -> None:
         ids = [(p,) for p in prompt_ids]
+        with self._recent_lock:
+            for (p,) in ids:
+                self._forget_locked(p)
         with self._lock:
             self._conn.execute("BEGIN")
             self._conn.executemany("DELETE FROM history WHERE prompt_id=?", ids)
             self._conn.execute("COMMIT")
 
     def history_clear(self) -> None:
+        with self._recent_lock:
+            self._recent.clear()
+            self._recent_chars = 0
         with self._lock:
             self._conn.execute("DELETE FROM history")
 
@@ -292,10 +330,10 @@ class Checkpointer:
 
 
 def history_entry(item: QueueItem, outputs: dict, status: dict, meta: dict) -> tuple[dict, str]:
-    """A history entry as a dict and as the JSON text ``json.dumps`` would give, the prompt's text
-    taken from the item (serialised once, when it was queued)."""
+    """A history entry as a dict and as JSON text (``json.dumps``' meaning, maybe not its spacing),
+    the prompt's text taken from the item (serialised once, when it was queued)."""
     entry = {"prompt": item.as_list(), "outputs": outputs, "status": status, "meta": meta}
-    text = (f'{{"prompt": {item.as_list_json()}, "outputs": {json.dumps(outputs)}, '
+    text = (f'{{"prompt": {item.as_list_json()}, "outputs": {fastjson.dumps(outputs)}, '
             f'"status": {json.dumps(status)}, "meta": {json.dumps(meta)}}}')
     return entry, text
 

@@ -54,14 +54,14 @@ def test_history_entry_text_is_the_json_of_the_entry(tmp_path):
               "messages": [["execution_start", {"prompt_id": "p\"1", "timestamp": 1}]]}
     meta = {"2": {"node_id": "2", "display_node": "2", "parent_node": None, "real_node_id": "2"}}
     entry, text = history_entry(item, outputs, status, meta)
-    assert text == json.dumps(entry)
+    assert json.loads(text) == entry
     assert json.loads(text) == {"prompt": [4, "p\"1", prompt, {"client_id": "c", "n": 1.5}, ["2"]],
                                 "outputs": outputs, "status": status, "meta": meta}
 
     q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
     q.put(item)
     got = q.get(0)
-    assert got.prompt_json == json.dumps(prompt)       # serialised once, when stored
+    assert json.loads(got.prompt_json) == prompt       # serialised once, when stored
     q.task_done(got, entry, text)
     assert q.store.history_item_json("p\"1") == text
     assert q.store.history_item("p\"1") == json.loads(text)
@@ -133,3 +133,60 @@ def test_a_reading_client_gets_every_message_of_a_long_chain_in_order(server):
         "execution_start", "execution_cached", "executed", "execution_success"]
     assert server.app[STATE].hub.clients.get("burst") is not None   # still connected
     ws.close()
+
+
+@pytest.mark.parametrize("text", [
+    '{"seed": 18446744073709551615, "neg": -9223372036854775808}',    # 64-bit edges: orjson exact
+    '{"seed": 18446744073709551616, "neg": -9223372036854775809}',    # beyond: the json module's ints
+    '[123456789012345678901234567890, "12345678901234567890"]',
+    "[NaN, Infinity, -Infinity, 1e400, -1e400, 1e-400]",
+    '["\\ud800", "\\udc00x", "\\u00e9"]',                             # lone surrogates
+    '{"a": 1, "a": 2, "b": [0.1, 5e-324, 1.7976931348623157e308, -0.0]}',
+    '{"\\u0000": "\\n\\t\\"\\\\/"}', "  [1, 2]  ", '"\u00e9\u4e2d\U0001F600"',
+])
+def test_fastjson_loads_gives_what_json_loads_gives(text):
+    import math
+
+    from engine.server import fastjson
+
+    def same(a, b) -> bool:
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, dict):
+            return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if isinstance(a, float):
+            return a == b and math.copysign(1, a) == math.copysign(1, b)
+        return a == b
+    want = json.loads(text)
+    assert same(fastjson.loads(text), want)
+    assert same(fastjson.loads(text.encode("utf-8", "surrogatepass")), want) or "\\ud800" in text
+
+
+def test_too_deep_bodies_are_refused_whichever_parser_reads_them():
+    """orjson parses deeper texts than the json module can; loads_bounded refuses both the same way."""
+    deep = "[" * 1100 + "]" * 1100
+    with pytest.raises(RecursionError):
+        json.loads(deep)
+    with pytest.raises(ValueError, match="too deeply|deeper than"):
+        loads_bounded(deep)
+    with pytest.raises(ValueError, match="too deeply|deeper than"):
+        loads_bounded('{"prompt": ' + "[" * 200 + "]" * 200 + "}")
+
+
+@pytest.mark.parametrize("value", [
+    {"a": float("nan"), "b": [float("inf"), -float("inf")]},
+    {"big": 2 ** 70, "neg": -(2 ** 64), "t": (1, 2)},
+    {"none": None, "s": "null", "f": 1e16, "e": 5e-324},
+    {1: "int key"},
+    ["\ud800"],
+])
+def test_fastjson_dumps_means_what_json_dumps_means(value):
+    from engine.server import fastjson
+    assert fastjson.dumps(value) == json.dumps(value) or json.loads(fastjson.dumps(value)) == json.loads(
+        json.dumps(value))
+    if any(isinstance(v, float) and v != v for v in (value.values() if isinstance(value, dict) else value)):
+        assert "NaN" in fastjson.dumps(value)        # not orjson's null

@@ -1,4 +1,5 @@
 """The durable queue and history (SQLite) without the HTTP layer."""
+import json
 import threading
 
 import pytest
@@ -126,3 +127,29 @@ def test_queue_lock_keeps_a_second_server_off_the_same_queue(tmp_path):
     again = QueueLock(db)
     again.acquire()
     again.release()
+
+
+def test_recent_history_in_memory_always_agrees_with_the_database(tmp_path):
+    """The in-memory copy of the latest entries never answers differently from SQLite: after finishes
+    (also of a re-used prompt id), trimming to max_history, deletes and clears."""
+    import random
+
+    store = PromptStore(str(tmp_path / "q.db"), max_history=5)
+    rng = random.Random(3)
+    ids = [f"p{i}" for i in range(9)]
+    for step in range(300):
+        op = rng.random()
+        if op < 0.7:
+            pid = rng.choice(ids)
+            store.finish(pid, {"status": {"status_str": "success"}, "n": step}, json.dumps({"n": step}))
+        elif op < 0.9:
+            store.history_delete(rng.sample(ids, 2))
+        elif op < 0.95:
+            store.history_clear()
+        for pid in ids:
+            fast = store.recent_history_item_json(pid)
+            assert fast is None or fast == store.history_item_json(pid), (step, pid)
+    latest = list(store.history(max_items=1))
+    if latest:
+        assert store.recent_history_item_json(latest[0]) == store.history_item_json(latest[0])
+    store.close()

@@ -226,7 +226,7 @@ def test_decompression_bomb_refused(make_server, tmp_path):
     ("/history", b'"clear"', "JSON object"),
     ("/free", b'{"free_memory": [1]}', "boolean"),
     ("/settings", b"[]", "JSON object"),
-    ("/prompt", b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+    ("/prompt", b"[" * 100000 + b"]" * 100000, "nested"),   # "too deeply" or "deeper than 100 levels"
     ("/prompt", b'{"prompt": ' + b"[" * 500 + b"]" * 500 + b"}", "nested deeper than"),
 ])
 def test_bad_json_bodies_get_400_with_message(server, path, raw, needle):

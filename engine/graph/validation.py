@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import traceback
+from collections import OrderedDict
 from typing import Any, Iterable
 
 import networkx as nx
@@ -138,6 +139,72 @@ class ClassInfoCache:
                     derived["compiled"] = c
             self._compiled[class_type] = c
         return c
+
+
+class ValidationMemo:
+    """validate_prompt results of prompts accepted before, for the same prompt posted again.
+
+    An entry is keyed by the prompt's JSON text (and the partial-execution targets) and kept only
+    when validation left the prompt unchanged (no value coerced) and no class in it has
+    VALIDATE_INPUTS (custom checks may depend on anything). It is reused only while every class of
+    the prompt is the same class object returning an equal INPUT_TYPES() (the ClassInfoMemo check,
+    so a combo list of files that changed forces a full validation). Everything else validation
+    looks at is in the prompt text itself. Bounded by entry count and total text size.
+
+    One owner at a time, like the ClassInfoMemo it shares.
+    """
+
+    def __init__(self, memo: ClassInfoMemo, max_entries: int = 8, max_chars: int = 64 << 20) -> None:
+        self.memo = memo
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self._chars = 0
+        # (text, targets) -> ({class_type: NodeClassInfo}, outputs, node_errors)
+        self._entries: OrderedDict[tuple, tuple[dict[str, NodeClassInfo], list[str], dict]] = OrderedDict()
+
+    @staticmethod
+    def _key(text: str, targets: list[str] | None) -> tuple:
+        return text, None if targets is None else tuple(str(t) for t in targets)
+
+    def get(self, registry: Registry, text: str, targets: list[str] | None) -> tuple[list[str], dict] | None:
+        key = self._key(text, targets)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        infos, outputs, node_errors = entry
+        for class_type, info in infos.items():
+            try:
+                now = self.memo.info(registry, class_type)[0]
+            except Exception:  # noqa: BLE001 - INPUT_TYPES raising now: validate in full to report it
+                now = None
+            if now is not info:
+                self._drop(key)
+                return None
+        self._entries.move_to_end(key)
+        return list(outputs), node_errors
+
+    def put(self, text: str, targets: list[str] | None, prompt: dict, infos: ClassInfoCache,
+            outputs: list[str], node_errors: dict) -> None:
+        if len(text) > self.max_chars // 4:
+            return
+        snapshot: dict[str, NodeClassInfo] = {}
+        for node in prompt.values():
+            class_type = node["class_type"]
+            if class_type not in snapshot:
+                info = infos.info(class_type)
+                if info.has_validate:
+                    return
+                snapshot[class_type] = info
+        key = self._key(text, targets)
+        self._drop(key)
+        self._entries[key] = (snapshot, list(outputs), node_errors)
+        self._chars += len(text)
+        while self._entries and (len(self._entries) > self.max_entries or self._chars > self.max_chars):
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        if self._entries.pop(key, None) is not None:
+            self._chars -= len(key[0])
 
 
 def _check_node(node_id: str, node: dict, prompt: dict, infos: ClassInfoCache) -> tuple[list[dict], list[str]]:

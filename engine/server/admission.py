@@ -30,6 +30,7 @@ class PromptRequest:
     prompt_id: str
     extra_data: dict
     sensitive: dict = field(default_factory=dict)
+    prompt_json: str | None = None   # the validated prompt's JSON text, when the validator made it
 
 
 # validate(request) -> (ok, error body or None, outputs_to_execute, node_errors)
@@ -97,7 +98,8 @@ class Admission:
                 results[idx] = (False, {"error": error, "node_errors": node_errors})
                 continue
             item = QueueItem(number=req.number, prompt_id=req.prompt_id, prompt=req.prompt,
-                             extra_data=req.extra_data, outputs=list(outputs), sensitive=req.sensitive)
+                             extra_data=req.extra_data, outputs=list(outputs), sensitive=req.sensitive,
+                             prompt_json=req.prompt_json)
             accepted.append((idx, item, node_errors))
         if accepted:
             errors = self.queue.put_many([item for _, item, _ in accepted])

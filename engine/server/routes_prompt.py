@@ -9,8 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from engine.graph.validation import ClassInfoCache, ClassInfoMemo, validate_prompt
+from engine.graph.validation import ClassInfoCache, ClassInfoMemo, ValidationMemo, validate_prompt
 
+from . import fastjson
 from .admission import PromptRequest
 from .bodies import bad_request, opt_bool, opt_str_list, query_int, read_json_object
 from .jobs import JOB_STATUSES, job_from_history, job_from_queue, sort_jobs
@@ -54,9 +55,24 @@ def _check_prompt_shape(prompt: Any) -> web.Response | None:
 def make_validator(registry: Any):
     """validate(PromptRequest) for the admission thread (its only caller, so the memo is not shared)."""
     memo = ClassInfoMemo()
+    seen = ValidationMemo(memo)
 
     def validate(req: PromptRequest) -> tuple[bool, dict | None, list[str], dict]:
-        return validate_prompt(req.prompt, registry, req.targets, infos=ClassInfoCache(registry, memo))
+        # The text is needed anyway (the queue stores it); a prompt posted again unchanged, the
+        # common case of re-running a workflow, reuses its earlier validation (see ValidationMemo).
+        text = fastjson.dumps(req.prompt)
+        hit = seen.get(registry, text, req.targets)
+        if hit is not None:
+            req.prompt_json = text
+            return True, None, hit[0], hit[1]
+        infos = ClassInfoCache(registry, memo)
+        ok, error, outputs, node_errors = validate_prompt(req.prompt, registry, req.targets, infos=infos)
+        if ok:
+            after = fastjson.dumps(req.prompt)   # validation may coerce values in place
+            req.prompt_json = after
+            if after == text:
+                seen.put(text, req.targets, req.prompt, infos, outputs, node_errors)
+        return ok, error, outputs, node_errors
     return validate
 
 
@@ -166,7 +182,9 @@ async def get_history(request: web.Request) -> web.Response:
 async def get_history_item(request: web.Request) -> web.Response:
     st = state_of(request)
     pid = request.match_info["prompt_id"]
-    text = await st.in_db(st.store.history_item_json, pid)
+    text = st.store.recent_history_item_json(pid)
+    if text is None:
+        text = await st.in_db(st.store.history_item_json, pid)
     # The stored entry text goes out as it is: no parse and re-serialise of a big prompt.
     return web.Response(text=f"{{{json.dumps(pid)}: {text}}}" if text is not None else "{}",
                         content_type="application/json")

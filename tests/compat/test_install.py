@@ -13,6 +13,7 @@ from engine.graph.paths import FolderPaths
 
 
 def test_uninstall_restores_sys_modules(tmp_path):
+    engine.compat.uninstall()   # a server started by an earlier test in this process installed it
     fake_server = types.ModuleType("server")
     sys.modules["server"] = fake_server
     had_comfy = "comfy" in sys.modules

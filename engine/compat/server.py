@@ -25,13 +25,105 @@ class BinaryEventTypes:
     PREVIEW_IMAGE_WITH_METADATA = 4
 
 
+class _PendingRouter:
+    """``PromptServer.instance.app.router`` while packs are imported, before the real app exists:
+    every ``add_*`` call is recorded and made on the real router when the server is built; once it
+    is, calls go straight through."""
+
+    def __init__(self, owner: "_PendingApp") -> None:
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        real = self._owner.real
+        if real is not None:
+            return getattr(real.router, name)
+        if not name.startswith("add_"):
+            raise AttributeError(f"app.router.{name} is not available while custom nodes load (before the server "
+                                 "is built); register routes with add_* or PromptServer.instance.routes")
+
+        def record(*args: Any, **kwargs: Any) -> None:
+            self._owner.calls.append((True, name, args, kwargs))
+        return record
+
+
+class _PendingApp:
+    """``PromptServer.instance.app`` before the aiohttp application exists (ComfyUI builds its app
+    before importing packs, so packs may add routes, static folders, middlewares, startup hooks and
+    app keys at import time). Recorded here and applied in order by ``replay``; afterwards every
+    attribute is the real app's."""
+
+    def __init__(self) -> None:
+        self.real: web.Application | None = None
+        self.calls: list[tuple[bool, str, tuple, dict]] = []
+        self.router = _PendingRouter(self)
+        self.middlewares: list = []
+        self.on_startup: list = []
+        self.on_shutdown: list = []
+        self.on_cleanup: list = []
+        self.cleanup_ctx: list = []
+        self._items: dict = {}
+
+    def __getattr__(self, name: str) -> Any:   # only for names not set above
+        real = self.__dict__.get("real")
+        if real is None:
+            raise AttributeError(f"app.{name} is not available while custom nodes load (before the server is built)")
+        return getattr(real, name)
+
+    def add_routes(self, routes: Any) -> None:
+        if self.real is not None:
+            self.real.add_routes(routes)
+        else:
+            self.calls.append((False, "add_routes", (list(routes),), {}))
+
+    def add_subapp(self, prefix: str, subapp: web.Application) -> None:
+        if self.real is not None:
+            self.real.add_subapp(prefix, subapp)
+        else:
+            self.calls.append((False, "add_subapp", (prefix, subapp), {}))
+
+    def _mapping(self) -> Any:
+        return self.real if self.real is not None else self._items
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._mapping()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._mapping()[key] = value
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._mapping()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._mapping().get(key, default)
+
+    def replay(self, app: web.Application) -> None:
+        for key, value in self._items.items():
+            app[key] = value
+        for on_router, name, args, kwargs in self.calls:
+            target = app.router if on_router else app
+            try:
+                getattr(target, name)(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - one pack's bad route must not stop the server or the others
+                log.exception("a custom node pack's call app%s.%s%r failed", ".router" if on_router else "",
+                              name, args[:2])
+        app.middlewares.extend(self.middlewares)   # after the server's own, as in ComfyUI
+        app.on_startup.extend(self.on_startup)
+        app.on_shutdown.extend(self.on_shutdown)
+        app.on_cleanup.extend(self.on_cleanup)
+        app.cleanup_ctx.extend(self.cleanup_ctx)
+        self.real = app
+        # A pack that kept this object sees the real app's lists from now on.
+        self.middlewares, self.on_startup, self.on_shutdown = app.middlewares, app.on_startup, app.on_shutdown
+        self.on_cleanup, self.cleanup_ctx = app.on_cleanup, app.cleanup_ctx
+
+
 class PromptServer:
     instance: "PromptServer | None" = None
 
     def __init__(self, state: Any) -> None:
         self._state = state
         self.routes = web.RouteTableDef()
-        self.app: web.Application | None = None
+        self.app: web.Application | _PendingApp = _PendingApp()
         self.on_prompt_handlers: list[Callable[[dict], dict]] = []
         self._hub: Any = None
         self._last_client_id: str | None = None
@@ -42,6 +134,9 @@ class PromptServer:
         """Add the packs' routes (also as /api + path), bind the hub and the on-prompt hook to ``app``."""
         from engine.server.routes_prompt import PROMPT_HANDLERS
         from engine.server.state import STATE
+        pending = self.app
+        if isinstance(pending, _PendingApp) and pending.real is None:
+            pending.replay(app)
         self.app = app
         self._hub = app[STATE].hub
         for route in self.routes:

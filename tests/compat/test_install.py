@@ -180,3 +180,33 @@ def test_cli_args_graph_and_blocker_modules(tmp_path):
         assert ExecutionBlocker is Ours and is_link(["3", 0]) and not is_link(["3", "x"])
     finally:
         engine.compat.uninstall()
+
+
+def test_pending_app_replays_in_order_and_survives_a_bad_call(tmp_path, caplog):
+    """Calls packs make on PromptServer.instance.app before the app exists are made on the real app in
+    order; one failing call (a static folder that does not exist) is logged and the rest still land."""
+    from aiohttp import web
+
+    from engine.compat.server import PromptServer
+    from engine.server.state import STATE
+
+    async def ok(request):
+        return web.Response(text="ok")
+    ps = PromptServer(state=None)
+    pending = ps.app
+    pending.router.add_static("/gone", str(tmp_path / "missing"))
+    pending.router.add_get("/a", ok)
+    pending.add_routes([web.get("/b", ok)])
+    key = web.AppKey("k", int)
+    pending[key] = 1
+    with pytest.raises(AttributeError, match="while custom nodes load"):
+        pending.router.resources()
+    app = web.Application()
+    app[STATE] = types.SimpleNamespace(hub=None)
+    ps.attach(app)
+    paths = [r.resource.canonical for r in app.router.routes()]
+    assert "/a" in paths and "/b" in paths and "/gone" not in paths
+    assert app[key] == 1 and pending[key] == 1 and ps.app is app
+    assert "missing" in caplog.text                       # the failed call is named in the log
+    pending.router.add_get("/c", ok)                     # after attach: straight through
+    assert "/c" in [r.resource.canonical for r in app.router.routes()]

@@ -73,6 +73,20 @@ def test_pack_route_answers_under_root_and_api(live):
         assert body["device"] == "cpu"
 
 
+def test_pack_uses_prompt_server_app_at_import_time(live):
+    """Routes, a static folder, a middleware and a startup hook a pack put on PromptServer.instance.app
+    while it was imported (before the real app existed) are all live."""
+    status, body, hdrs = request(live, "GET", "/my_pack/app_route")
+    assert status == 200 and body == {"via": "app.add_routes", "startup_ran": True}
+    assert hdrs.get("X-My-Pack") == "1"                       # the pack's middleware ran
+    status, body, _ = request(live, "GET", "/my_pack/router_route")
+    assert status == 200 and body == {"via": "app.router.add_get"}
+    status, body, _ = request(live, "GET", "/my_pack/static/hello.txt")
+    assert status == 200 and body == b"served by add_static\n"
+    status, _, hdrs = request(live, "GET", "/object_info/KSampler")
+    assert status == 200 and "X-My-Pack" not in hdrs         # the middleware only tags the pack's paths
+
+
 def test_v1_node_runs_with_progress_and_pack_events(live):
     cid = uuid.uuid4().hex
     ws = WSClient(live, cid)

@@ -1,4 +1,5 @@
 """A V1 custom node pack written the way ComfyUI pack authors write them (used by tests/compat)."""
+import os
 import time
 
 import comfy.model_management
@@ -31,6 +32,36 @@ async def hello(request):
         "seen_prompts": len(SEEN_PROMPTS),
         "client_id": PromptServer.instance.client_id,
     })
+
+
+# Packs also use PromptServer.instance.app at import time (ComfyUI builds its app first).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_app = PromptServer.instance.app
+_app.router.add_static("/my_pack/static", os.path.join(_HERE, "static"))
+
+
+async def _app_route(request):
+    return web.json_response({"via": "app.add_routes", "startup_ran": _app.get("my_pack_started", False)})
+
+
+async def _router_route(request):
+    return web.json_response({"via": "app.router.add_get"})
+_app.add_routes([web.get("/my_pack/app_route", _app_route)])
+_app.router.add_get("/my_pack/router_route", _router_route)
+
+
+@web.middleware
+async def _tag_responses(request, handler):
+    response = await handler(request)
+    if request.path.startswith("/my_pack/"):
+        response.headers["X-My-Pack"] = "1"
+    return response
+_app.middlewares.append(_tag_responses)
+
+
+async def _on_startup(app):
+    app["my_pack_started"] = True
+_app.on_startup.append(_on_startup)
 
 
 @PromptServer.instance.routes.post("/my_pack/stop")

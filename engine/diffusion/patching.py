@@ -21,7 +21,10 @@ _SLOT_ATTR = "_sdflow_patch_slot"
 
 
 class WeightAdapter(Protocol):
-    """A patch of one weight: returns the delta to add (before strength scaling)."""
+    """A patch of one weight: returns the delta to add (before strength scaling).
+
+    ``weight`` is the fp32 weight with the earlier patches of the same key already applied.
+    """
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:  # fp32, shape of weight
         ...
@@ -144,7 +147,7 @@ class Patcher:
         for strength, adapter in self.patches.get(key, ()):
             if strength != 0.0:
                 try:
-                    w += strength * adapter.delta(original)
+                    w += strength * adapter.delta(w)  # the running fp32 weight (DoRA normalises it)
                 except (RuntimeError, ValueError) as e:
                     raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
         return w.to(original.dtype)

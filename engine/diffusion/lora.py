@@ -5,8 +5,10 @@ name>``, ``lora_te_`` / ``lora_te1_`` / ``lora_te2_``, with ``lora_up`` /
 ``lora_down`` / ``alpha``; LoCon convolutions and Tucker ``lora_mid``), diffusers
 and PEFT (``unet.<name>.lora_A/lora_B``, ``text_encoder.`` / ``text_encoder_2.``,
 ``lora.up/down``, ``lora_linear_layer``, ``processor.to_q_lora``), generic
-``diffusion_model.<ldm name>`` / ``text_encoders.<internal name>`` and full
-``diff`` / ``diff_b`` patches.  The delta is ``alpha / rank * up @ down``
+``diffusion_model.<ldm name>`` / ``text_encoders.<internal name>``, full
+``diff`` / ``diff_b`` and norm ``w_norm`` / ``b_norm`` patches, and the LyCORIS
+adapters LoHa (``hada_*``), LoKr (``lokr_*``) and DoRA (``dora_scale``), see
+:mod:`engine.diffusion.lycoris`.  The LoRA delta is ``alpha / rank * up @ down``
 (1.0 when the file has no alpha); strength scaling happens in the Patcher.
 
 Model keys are the UNet module's parameter names (``input_blocks.1.1.proj_in.weight``).
@@ -20,6 +22,7 @@ from collections.abc import Iterable
 
 import torch
 
+from engine.diffusion.lycoris import LOHA_SUFFIXES, LOKR_SUFFIXES, DoraPatch, LohaPatch, LokrPatch
 from engine.diffusion.patching import DiffPatch
 
 log = logging.getLogger(__name__)
@@ -39,11 +42,14 @@ LORA_FORMS: tuple[tuple[str, str, str | None], ...] = (
 class LoraPatch:
     """Low-rank delta ``alpha/r * up @ down`` (optionally with a Tucker mid)."""
 
+    kind = "LoRA"
+
     def __init__(self, up: torch.Tensor, down: torch.Tensor, alpha: float | None = None,
-                 mid: torch.Tensor | None = None):
+                 mid: torch.Tensor | None = None, name: str = ""):
         self.up, self.down, self.mid = up, down, mid
         self.rank = int(down.shape[0])
         self.alpha = alpha
+        self.name = name
 
     @property
     def scale(self) -> float:
@@ -53,15 +59,20 @@ class LoraPatch:
         dev = weight.device
         up = self.up.to(dev, torch.float32)
         down = self.down.to(dev, torch.float32)
-        if self.mid is not None:
-            mid = self.mid.to(dev, torch.float32)
-            final_shape = [down.shape[1], down.shape[0], mid.shape[2], mid.shape[3]]
-            down = torch.mm(down.transpose(0, 1).flatten(start_dim=1),
-                            mid.transpose(0, 1).flatten(start_dim=1)).reshape(final_shape).transpose(0, 1)
-        d = torch.mm(up.flatten(start_dim=1), down.flatten(start_dim=1))
+        what = f"LoRA {self.name!r} " if self.name else "LoRA "
+        shapes = f"up{list(self.up.shape)} @ down{list(self.down.shape)}" + (
+            f" (mid{list(self.mid.shape)})" if self.mid is not None else "")
+        try:
+            if self.mid is not None:
+                mid = self.mid.to(dev, torch.float32)
+                final_shape = [down.shape[1], down.shape[0], mid.shape[2], mid.shape[3]]
+                down = torch.mm(down.transpose(0, 1).flatten(start_dim=1),
+                                mid.transpose(0, 1).flatten(start_dim=1)).reshape(final_shape).transpose(0, 1)
+            d = torch.mm(up.flatten(start_dim=1), down.flatten(start_dim=1))
+        except RuntimeError as e:
+            raise ValueError(f"{what}{shapes}: factors do not combine: {e}") from None
         if d.numel() != weight.numel():
-            raise ValueError(f"LoRA shape up{list(self.up.shape)} @ down{list(self.down.shape)} does not fit "
-                             f"a weight of shape {list(weight.shape)}")
+            raise ValueError(f"{what}shape {shapes} does not fit a weight of shape {list(weight.shape)}")
         return d.reshape(weight.shape) * self.scale
 
 
@@ -147,16 +158,23 @@ def unet_key_map(model_keys: Iterable[str], num_res_blocks: int) -> dict[str, st
 
 # ------------------------------------------------------------------ CLIP names
 def clip_key_map(clip_keys: Iterable[str]) -> dict[str, str]:
-    """LoRA stem -> ClipHandle patch key (``<encoder>.<CLIPTextModel param>``)."""
+    """LoRA stem -> ClipHandle patch key (``<encoder>.<CLIPTextModel param>``).
+
+    Bias keys are entered as ``<stem>.__bias__`` (for ``diff_b`` / ``b_norm``), as in :func:`unet_key_map`.
+    """
     keys = list(clip_keys)
     encoders = sorted({k.split(".", 1)[0] for k in keys})
     single = len(encoders) == 1
     out: dict[str, str] = {}
     for key in keys:
         enc, _, rest = key.partition(".")
-        if not rest.endswith(".weight"):
+        for suffix in (".weight", ".bias"):
+            if rest.endswith(suffix):
+                break
+        else:
             continue
-        stem = rest[: -len(".weight")]
+        tag = "" if suffix == ".weight" else ".__bias__"
+        stem = rest[: -len(suffix)]
         hf = stem if stem.startswith("text_model.") else f"text_model.{stem}"
         kohya = hf.replace(".", "_")
         forms = [f"text_encoders.{enc}.transformer.{hf}", f"{enc}.transformer.{hf}"]
@@ -169,61 +187,113 @@ def clip_key_map(clip_keys: Iterable[str]) -> dict[str, str]:
             if single:
                 forms.append(f"lora_te1_{kohya}")
         for f in forms:
-            out[f] = key
+            out[f + tag] = key
     return out
 
 
 # ------------------------------------------------------------------ file -> patches
+_EXTRA_SUFFIXES = (".alpha", ".dora_scale", ".diff", ".diff_b", ".w_norm", ".b_norm")
+# every per-layer suffix a LoRA file uses, longest first so "x.lokr_w1_a" is not read as "x.lokr_w1"
+_SUFFIXES: tuple[str, ...] = tuple(sorted(
+    {s for form in LORA_FORMS for s in form if s} | set(LOHA_SUFFIXES) | set(LOKR_SUFFIXES) | set(_EXTRA_SUFFIXES),
+    key=len, reverse=True))
+
+
+def _group_by_stem(keys: Iterable[str]) -> dict[str, dict[str, str]]:
+    """stem -> {suffix: file key} for every key that ends with a known per-layer suffix."""
+    groups: dict[str, dict[str, str]] = {}
+    for key in keys:
+        for suffix in _SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                groups.setdefault(key[: -len(suffix)], {})[suffix] = key
+                break
+    return groups
+
+
+def _weight_candidates(stem: str, g: dict[str, str], sd: dict[str, torch.Tensor],
+                       alpha: float | None) -> list[tuple[object, list[str], bool]]:
+    """Complete weight adapters among one stem's keys, as (adapter, keys it uses, takes alpha/dora_scale),
+    in ComfyUI's order (a later one replaces an earlier one for the same weight)."""
+    out: list[tuple[object, list[str], bool]] = []
+    for up_s, down_s, mid_s in LORA_FORMS:
+        if up_s in g and down_s in g:
+            keys = [g[up_s], g[down_s]]
+            mid = None
+            if mid_s and mid_s in g:
+                mid = sd[g[mid_s]]
+                keys.append(g[mid_s])
+            out.append((LoraPatch(sd[g[up_s]], sd[g[down_s]], alpha, mid, name=stem), keys, True))
+            break
+    hada = [".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b"]
+    tucker = [".hada_t1", ".hada_t2"]
+    has_t = [s in g for s in tucker]
+    if all(s in g for s in hada) and has_t[0] == has_t[1]:
+        t1, t2 = (sd[g[s]] if s in g else None for s in tucker)
+        out.append((LohaPatch(*(sd[g[s]] for s in hada), alpha=alpha, t1=t1, t2=t2, name=stem),
+                    [g[s] for s in hada + tucker if s in g], True))
+    w1_ok = ".lokr_w1" in g or (".lokr_w1_a" in g and ".lokr_w1_b" in g)
+    w2_ok = ".lokr_w2" in g or (".lokr_w2_a" in g and ".lokr_w2_b" in g)
+    if w1_ok and w2_ok:
+        parts = [".lokr_w1"] if ".lokr_w1" in g else [".lokr_w1_a", ".lokr_w1_b"]
+        if ".lokr_w2" in g:
+            parts.append(".lokr_w2")
+        else:
+            parts += [".lokr_w2_a", ".lokr_w2_b"] + ([".lokr_t2"] if ".lokr_t2" in g else [])
+        t = {s[len(".lokr_"):]: sd[g[s]] for s in parts}
+        out.append((LokrPatch(t.get("w1"), t.get("w1_a"), t.get("w1_b"), t.get("w2"), t.get("w2_a"), t.get("w2_b"),
+                              t.get("t2"), alpha=alpha, name=stem), [g[s] for s in parts], True))
+    for suffix in (".w_norm", ".diff"):
+        if suffix in g:
+            out.append((DiffPatch(sd[g[suffix]]), [g[suffix]], False))
+    return out
+
+
 def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
                  clip_map: dict[str, str], name: str = "LoRA") -> tuple[dict, dict, list[str]]:
     """Split a LoRA state dict into (model patches, clip patches, unmatched keys).
 
-    Patches are keyed by target parameter keys; unmatched LoRA keys are returned
-    and logged as a warning naming them.
+    Per stem (a layer name in any mapped form) the weight gets one adapter: LoRA, LoHa, LoKr,
+    ``w_norm`` or ``diff`` (when a file holds several for one layer, the last of that list wins, as in
+    ComfyUI, and the others' keys are reported unmatched); ``alpha`` scales the low-rank ones and
+    ``dora_scale`` wraps them in a :class:`~engine.diffusion.lycoris.DoraPatch`.  The bias gets
+    ``diff_b`` (or else ``b_norm``).  Patches are keyed by target parameter keys; unmatched LoRA keys
+    are returned and logged as a warning naming them.
     """
     model_p: dict[str, object] = {}
     clip_p: dict[str, object] = {}
     used: set[str] = set()
 
     def target(stem: str, bias: bool = False) -> tuple[dict, str] | None:
-        m_key = unet_map.get(stem + (".__bias__" if bias else ""))
+        tag = ".__bias__" if bias else ""
+        m_key = unet_map.get(stem + tag)
         if m_key is not None:
             return model_p, m_key
-        if not bias and stem in clip_map:
-            return clip_p, clip_map[stem]
+        c_key = clip_map.get(stem + tag)
+        if c_key is not None:
+            return clip_p, c_key
         return None
 
-    for key in lora_sd:
-        for up_s, down_s, mid_s in LORA_FORMS:
-            if not key.endswith(down_s):
-                continue
-            stem = key[: -len(down_s)]
-            up_key = stem + up_s
-            if up_key not in lora_sd:
-                continue
-            t = target(stem)
-            if t is None:
-                break
-            alpha_key = stem + ".alpha"
-            alpha = float(lora_sd[alpha_key].float().item()) if alpha_key in lora_sd else None
-            mid = lora_sd.get(stem + mid_s) if mid_s else None
-            t[0][t[1]] = LoraPatch(lora_sd[up_key], lora_sd[key], alpha, mid)
-            used.update({key, up_key})
-            if alpha_key in lora_sd:
-                used.add(alpha_key)
-            if mid is not None:
-                used.add(stem + mid_s)
-            break
-        if key.endswith(".diff"):
-            t = target(key[: -len(".diff")])
-            if t is not None:
-                t[0][t[1]] = DiffPatch(lora_sd[key])
-                used.add(key)
-        elif key.endswith(".diff_b"):
-            t = target(key[: -len(".diff_b")], bias=True)
-            if t is not None:
-                t[0][t[1]] = DiffPatch(lora_sd[key])
-                used.add(key)
+    for stem, g in _group_by_stem(lora_sd).items():
+        t = target(stem)
+        if t is not None:
+            alpha = float(lora_sd[g[".alpha"]].float().item()) if ".alpha" in g else None
+            candidates = _weight_candidates(stem, g, lora_sd, alpha)
+            if candidates:
+                adapter, keys, low_rank = candidates[-1]
+                used.update(keys)
+                if low_rank:
+                    if ".alpha" in g:
+                        used.add(g[".alpha"])
+                    if ".dora_scale" in g:
+                        adapter = DoraPatch(adapter, lora_sd[g[".dora_scale"]], name=stem)
+                        used.add(g[".dora_scale"])
+                t[0][t[1]] = adapter
+        bias_key = g.get(".diff_b", g.get(".b_norm"))
+        if bias_key is not None:
+            tb = target(stem, bias=True)
+            if tb is not None:
+                tb[0][tb[1]] = DiffPatch(lora_sd[bias_key])
+                used.add(bias_key)
     unmatched = sorted(k for k in lora_sd if k not in used)
     if unmatched:
         shown = ", ".join(unmatched[:20]) + (f" ... ({len(unmatched)} in all)" if len(unmatched) > 20 else "")

@@ -263,14 +263,20 @@ def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
     clip_p: dict[str, object] = {}
     used: set[str] = set()
 
+    biases = {k: {v for s, v in m.items() if s.endswith(".__bias__")} for k, m in (("unet", unet_map), ("clip", clip_map))}
+
     def target(stem: str, bias: bool = False) -> tuple[dict, str] | None:
-        tag = ".__bias__" if bias else ""
-        m_key = unet_map.get(stem + tag)
-        if m_key is not None:
-            return model_p, m_key
-        c_key = clip_map.get(stem + tag)
-        if c_key is not None:
-            return clip_p, c_key
+        for patches, key_map, kind in ((model_p, unet_map, "unet"), (clip_p, clip_map, "clip")):
+            if not bias:
+                if stem in key_map:
+                    return patches, key_map[stem]
+                continue
+            key = key_map.get(stem + ".__bias__")
+            if key is None and stem in key_map:
+                # any name form of the layer reaches its bias (kohya names exist for weights only)
+                key = key_map[stem].removesuffix(".weight") + ".bias"
+            if key in biases[kind]:
+                return patches, key
         return None
 
     for stem, g in _group_by_stem(lora_sd).items():

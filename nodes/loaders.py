@@ -104,16 +104,28 @@ class VAELoader:
     CATEGORY = "loaders"
     RETURN_TYPES = ("VAE",)
     FUNCTION = "load_vae"
-    DESCRIPTION = "Load a standalone VAE (LDM or diffusers key layout); pixel_space passes pixels through."
+    DESCRIPTION = ("Load a standalone VAE (LDM or diffusers key layout); taesd/taesdxl are the tiny TAESD "
+                   "autoencoders from models/vae_approx; pixel_space passes pixels through.")
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"vae_name": (list_files(cls, "vae") + ["pixel_space"],)}}
+        from engine.diffusion.taesd import taesd_vae_names
+        taesd = taesd_vae_names(list_files(cls, "vae_approx"))
+        return {"required": {"vae_name": (list_files(cls, "vae") + taesd + ["pixel_space"],)}}
 
     def load_vae(self, vae_name: str):
         from engine.diffusion.checkpoint import load_vae
+        from engine.diffusion.taesd import TAESD_VAES, TAESDError, load_taesd_vae, taesd_vae_files
         if vae_name == "pixel_space":
             return (PixelSpaceVAE(),)
+        if vae_name in TAESD_VAES:
+            try:
+                encoder, decoder = taesd_vae_files(vae_name, list_files(self, "vae_approx"))
+            except TAESDError as exc:
+                raise NodeInputError(f"VAELoader: {exc}") from exc
+            return (load_taesd_vae(vae_name, full_path(self, "VAELoader", "vae_approx", encoder),
+                                   full_path(self, "VAELoader", "vae_approx", decoder),
+                                   device_manager_of(self, "VAELoader")),)
         path = full_path(self, "VAELoader", "vae", vae_name)
         return (load_vae(path, device_manager_of(self, "VAELoader")),)
 

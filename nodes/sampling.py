@@ -5,7 +5,7 @@ from typing import Callable
 
 import torch
 
-from ._common import SEED_MAX, NodeInputError, check_interrupt, cli_arg, progress
+from ._common import SEED_MAX, NodeInputError, check_interrupt, cli_arg, node_context, progress
 
 PREVIEW_METHODS = ("auto", "latent2rgb", "taesd")
 
@@ -21,16 +21,28 @@ def scheduler_names() -> list[str]:
 
 
 def make_step_callback(node, model) -> Callable:
-    """Sampler callback: interrupt check, then progress (+ a latent preview when enabled) each step."""
-    want_preview = str(cli_arg(node, "preview_method", "none")) in PREVIEW_METHODS
+    """Sampler callback: interrupt check, then progress (+ a preview when --preview-method asks) each step.
+
+    "taesd" decodes x0 with models/vae_approx/<family's taesd decoder> (kept by the node between runs),
+    falling back to latent2rgb with a one-time warning when that file is missing."""
+    from engine.diffusion.preview import make_previewer
+    from engine.diffusion.taesd import TAESDPreviewers
+
+    method = cli_arg(node, "preview_method", "none")
+    method = str(getattr(method, "value", method))
     family = getattr(model, "family", None)
+    taesd = None
+    ctx = node_context(node)
+    if method == "taesd" and getattr(ctx, "paths", None) is not None:
+        taesd = getattr(node, "_taesd_previewers", None)
+        if taesd is None:
+            taesd = TAESDPreviewers()
+            setattr(node, "_taesd_previewers", taesd)   # keeps the decoder loaded for this node's next runs
+    previewer = make_previewer(method, family, taesd, getattr(ctx, "paths", None), getattr(ctx, "device", None))
 
     def callback(step: int, x0, x, total_steps: int) -> None:
         check_interrupt()  # raising here aborts the sampler
-        preview = None
-        if want_preview and family is not None and x0 is not None:
-            from engine.diffusion.preview import latent_to_rgb_preview
-            preview = latent_to_rgb_preview(x0, family)
+        preview = previewer(x0) if previewer is not None and x0 is not None else None
         progress(step + 1, total_steps, preview)
 
     return callback

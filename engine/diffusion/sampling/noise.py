@@ -6,10 +6,11 @@ Twister seeded with `seed` gives the same stream as ComfyUI's `torch.manual_seed
 """
 from __future__ import annotations
 
-import warnings
 from typing import Callable, Sequence
 
 import torch
+
+from .brownian import BrownianTree
 
 NoiseSampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -60,27 +61,26 @@ def default_noise_sampler(x: torch.Tensor, seed: int | None = None) -> NoiseSamp
 
 
 class BrownianTreeNoiseSampler:
-    """Noise from a torchsde Brownian tree on [min nonzero sigma, max sigma], seeded with `seed`.
+    """Noise from a Brownian tree on [min nonzero sigma, max sigma], seeded with `seed`.
 
+    The tree (brownian.BrownianTree) is bit-identical to the torchsde.BrownianTree ComfyUI uses.
     A draw for sigma -> sigma_next is (W(sigma_next) - W(sigma)) / sqrt(|sigma_next - sigma|), so
     the same seed gives consistent noise whatever the step count. cpu=True builds the tree on CPU
     (the plain samplers); cpu=False on x's device (the *_gpu variants).
     """
 
     def __init__(self, x: torch.Tensor, sigma_min, sigma_max, seed: int | None = None, cpu: bool = True) -> None:
-        import torchsde  # optional dependency, only the SDE samplers need it
-
         t0, t1 = torch.as_tensor(sigma_min), torch.as_tensor(sigma_max)
         self.sign = 1
         if not t0 < t1:
             t0, t1, self.sign = t1, t0, -1
-        w0 = torch.zeros_like(x)
         self.cpu = cpu
         if seed is None:
             seed = int(torch.randint(0, 2 ** 63 - 1, ()).item())
+        w0 = torch.zeros_like(x)
         if cpu:
             t0, w0, t1 = t0.detach().cpu(), w0.detach().cpu(), t1.detach().cpu()
-        self.tree = torchsde.BrownianTree(t0, w0, t1, entropy=seed)
+        self.tree = BrownianTree(t0, w0, t1, entropy=seed)
 
     def __call__(self, sigma, sigma_next) -> torch.Tensor:
         a, b = torch.as_tensor(sigma), torch.as_tensor(sigma_next)
@@ -88,10 +88,7 @@ class BrownianTreeNoiseSampler:
         device, dtype = lo.device, lo.dtype
         if self.cpu:
             lo, hi = lo.detach().cpu().float(), hi.detach().cpu().float()
-        with warnings.catch_warnings():
-            # torchsde compares the float32 end point with its float64 copy and warns at sigma_max
-            warnings.filterwarnings("ignore", message="Should have tb<=t1")
-            w = self.tree(lo, hi)
+        w = self.tree(lo, hi)
         w = w.to(device=device, dtype=dtype) * (self.sign * sign)
         return w / (b - a).abs().sqrt()
 

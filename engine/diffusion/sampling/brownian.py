@@ -302,16 +302,29 @@ class BrownianTree:
             m = mids[nid] = round(0.5 * (e + s), self._nd)
         return m
 
+    def _touch(self, nid: int) -> None:
+        """Mark a node passed by a query, and its sibling, as recently used: the next queries of a
+        sampler pass the same upper nodes, and a right child's left sibling is what it is derived
+        from when the queries move over to that side."""
+        values = self._values
+        if nid in values:
+            values.move_to_end(nid)
+        nid ^= 1
+        if nid in values:
+            values.move_to_end(nid)
+
     def _intervals(self, ta: float, tb: float, bounds: dict[int, tuple[float, float, float]]) -> list[int]:
         """Node ids covering [ta, tb] (rounded, start <= ta < tb <= end) in time order, as torchsde's
-        search finds them; records the bounds of every node passed on the way."""
+        search finds them; records (start, midpoint, end) of every node passed on the way."""
         mid = self._mid
+        touch = self._touch
         nid, s, e = 1, self._start, self._end
         while True:
             if ta == s and tb == e:
                 return [nid]
             m = mid(nid, s, e)
             bounds[nid] = (s, m, e)
+            touch(nid)
             if tb <= m:
                 nid, e = 2 * nid, m
             elif ta >= m:
@@ -324,6 +337,7 @@ class BrownianTree:
         while ta != ls:
             lm = mid(lid, ls, le)
             bounds[lid] = (ls, lm, le)
+            touch(lid)
             if ta >= lm:
                 lid, ls = 2 * lid + 1, lm
             else:
@@ -335,6 +349,7 @@ class BrownianTree:
         while tb != re:
             rm = mid(rid, rs, re)
             bounds[rid] = (rs, rm, re)
+            touch(rid)
             if tb <= rm:
                 rid, re = 2 * rid, rm
             else:

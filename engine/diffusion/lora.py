@@ -263,7 +263,8 @@ def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
     clip_p: dict[str, object] = {}
     used: set[str] = set()
 
-    biases = {k: {v for s, v in m.items() if s.endswith(".__bias__")} for k, m in (("unet", unet_map), ("clip", clip_map))}
+    biases = {kind: {v for s, v in m.items() if s.endswith(".__bias__")}
+              for kind, m in (("unet", unet_map), ("clip", clip_map))}
 
     def target(stem: str, bias: bool = False) -> tuple[dict, str] | None:
         for patches, key_map, kind in ((model_p, unet_map, "unet"), (clip_p, clip_map, "clip")):

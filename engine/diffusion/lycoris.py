@@ -71,7 +71,8 @@ class LohaPatch:
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         dev = weight.device
         w1a, w1b, w2a, w2b = (_f32(t, dev) for t in (self.w1a, self.w1b, self.w2a, self.w2b))
-        what = f"LoHa {self.name!r} ({_shapes(w1_a=self.w1a, w1_b=self.w1b, w2_a=self.w2a, w2_b=self.w2b, t1=self.t1, t2=self.t2)})"
+        shapes = _shapes(w1_a=self.w1a, w1_b=self.w1b, w2_a=self.w2a, w2_b=self.w2b, t1=self.t1, t2=self.t2)
+        what = f"LoHa {self.name!r} ({shapes})"
         try:
             if self.t1 is not None:
                 m1 = rebuild_tucker(_f32(self.t1, dev), w1a, w1b)
@@ -116,7 +117,9 @@ class LokrPatch:
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         dev = weight.device
-        what = (f"LoKr {self.name!r} ({_shapes(w1=self.w1, w1_a=self.w1a, w1_b=self.w1b, w2=self.w2, w2_a=self.w2a, w2_b=self.w2b, t2=self.t2)})")
+        shapes = _shapes(w1=self.w1, w1_a=self.w1a, w1_b=self.w1b, w2=self.w2, w2_a=self.w2a, w2_b=self.w2b,
+                         t2=self.t2)
+        what = f"LoKr {self.name!r} ({shapes})"
         try:
             if self.w1 is not None:
                 w1 = _f32(self.w1, dev)

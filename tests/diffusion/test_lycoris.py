@@ -6,6 +6,7 @@ against peft's LoHa / LoKr layers when peft is installed.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pytest
@@ -42,9 +43,11 @@ def _maps(model, clip):
     return unet_key_map(model.patch_keys(), model.unet.config.num_res_blocks), clip_key_map(clip.patch_keys())
 
 
-def _rand(*shape, seed=[0]):  # noqa: B006 -- a counter so each call draws new numbers
-    seed[0] += 1
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed[0])) * 0.3
+_SEEDS = itertools.count(1)  # each call draws new numbers, the same ones every run
+
+
+def _rand(*shape: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(next(_SEEDS))) * 0.3
 
 
 # ------------------------------------------------------------------ independent references
@@ -190,11 +193,12 @@ def test_lokr_conv_whole_flat_and_tucker(sd1):
 # ------------------------------------------------------------------ peft parity (test-only dependency)
 def _peft_layers(config):
     peft = pytest.importorskip("peft")
-    torch.manual_seed(0)
-    net = torch.nn.Module()
-    net.lin = torch.nn.Linear(12, 8)
-    net.conv = torch.nn.Conv2d(6, 8, 3)
-    net = peft.inject_adapter_in_model(config, net)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net = torch.nn.Module()
+        net.lin = torch.nn.Linear(12, 8)
+        net.conv = torch.nn.Conv2d(6, 8, 3)
+        net = peft.inject_adapter_in_model(config, net)
     with torch.no_grad():
         for n, prm in net.named_parameters():
             if ".default" in n or n.endswith("default"):
@@ -418,7 +422,8 @@ def test_incomplete_or_unused_lycoris_keys_are_reported(sd1, caplog):
         f"{conv}.lokr_w1": _rand(4, 4),
         f"{proj}.hada_w1_a": _rand(2, 32), f"{proj}.hada_w1_b": _rand(2, 32), f"{proj}.hada_w2_a": _rand(2, 32),
         f"{proj}.hada_w2_b": _rand(2, 32), f"{proj}.hada_t1": _rand(2, 2, 1, 1),
-        # a full diff wins over a LoRA of the same layer (as in ComfyUI); the LoRA's keys, alpha and dora_scale are unused
+        # a full diff wins over a LoRA of the same layer (as in ComfyUI): the LoRA's keys, alpha
+        # and dora_scale are left unused
         f"{to_k}.diff": _rand(32, 32), f"{to_k}.lora_up.weight": _rand(32, 2), f"{to_k}.lora_down.weight": _rand(2, 32),
         f"{to_k}.alpha": torch.tensor(1.0), f"{to_k}.dora_scale": _rand(1, 32),
     }

@@ -178,11 +178,13 @@ class TAESD(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Unscaled latent -> image in about -1..1."""
-        return self.decoder((z - self.shift) * self.scale).mul(2.0).sub(1.0)
+        z = with_layout_of(self.decoder, (z - self.shift) * self.scale)
+        return self.decoder(z).mul(2.0).sub(1.0).contiguous()
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Image in -1..1 -> unscaled latent."""
-        return self.encoder(x.add(1.0).div(2.0)) / self.scale + self.shift
+        x = with_layout_of(self.encoder, x.add(1.0).div(2.0))
+        return (self.encoder(x) / self.scale + self.shift).contiguous()
 
 
 def taesd_vae_names(approx_files: Sequence[str]) -> list[str]:
@@ -222,7 +224,9 @@ def load_taesd_vae(name: str, encoder_path: str, decoder_path: str, device_manag
         if module.config.embed_dim != family.latent_channels:
             raise TAESDError(f"TAESD VAE {name!r} ({decoder_path}): {module.config.embed_dim}-channel latents, "
                              f"family {family.name} uses {family.latent_channels}")
-        return module.to(dtype)
+        # channels-last conv weights on the CPU (faster there; moves keep the layout)
+        fmt = torch.channels_last if dm.compute_device.type == "cpu" else torch.contiguous_format
+        return module.to(dtype=dtype, memory_format=fmt)
 
     key = ("taesd_vae", dm.file_key(encoder_path), dm.file_key(decoder_path), family.scale_factor, dtype)
     module = dm.cached(key, build)
@@ -231,11 +235,15 @@ def load_taesd_vae(name: str, encoder_path: str, decoder_path: str, device_manag
 
 # ----------------------------------------------------------------------------- previews
 class TAESDPreviewer:
-    """Sampler x0 (model space) -> PIL RGB preview of the first image, 8x the latent size, fp32."""
+    """Sampler x0 (model space) -> PIL RGB preview of the first image, 8x the latent size.
 
-    def __init__(self, decoder: nn.Sequential, source: str) -> None:
+    Runs on x0's device in ``dtype`` (fp32, or the VAE dtype where the caller passes it: bf16 makes
+    CPU previews about 3x cheaper)."""
+
+    def __init__(self, decoder: nn.Sequential, source: str, dtype: torch.dtype = torch.float32) -> None:
         self.decoder = decoder
         self.source = source
+        self.dtype = dtype
         self.latent_channels = decoder[1].in_channels
 
     def __call__(self, x0: torch.Tensor):
@@ -243,11 +251,28 @@ class TAESDPreviewer:
             raise ValueError(f"TAESD preview ({self.source}): expected a [B,{self.latent_channels},h,w] latent, "
                              f"got shape {tuple(x0.shape)}")
         with torch.inference_mode():
-            first = next(self.decoder.parameters())
-            if first.device != x0.device:
-                self.decoder.to(x0.device)
-            rgb = self.decoder(x0[:1].detach().to(torch.float32))[0]   # [3,H,W] about 0..1
+            place(self.decoder, x0.device, self.dtype)
+            x = with_layout_of(self.decoder, x0[:1].detach().to(self.dtype))
+            rgb = self.decoder(x)[0].float()   # [3,H,W] about 0..1
             return rgb_to_preview_image(rgb.movedim(0, -1) * 2.0 - 1.0)
+
+
+def place(module: nn.Module, device: torch.device, dtype: torch.dtype) -> None:
+    """Move ``module`` to device/dtype if needed; conv weights channels-last on the CPU (oneDNN runs
+    TAESD's 64-channel convolutions about 1.4x faster that way, fp32 and bf16 alike)."""
+    first = next(module.parameters())
+    fmt = torch.channels_last if device.type == "cpu" else torch.contiguous_format
+    conv_weight = next(p for p in module.parameters() if p.ndim == 4)
+    if first.device != device or first.dtype != dtype or not conv_weight.is_contiguous(memory_format=fmt):
+        module.to(device=device, dtype=dtype, memory_format=fmt)
+
+
+def with_layout_of(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``x`` in the memory format of the module's conv weights (so no convolution converts per call)."""
+    conv_weight = next(p for p in module.parameters() if p.ndim == 4)
+    if conv_weight.is_contiguous(memory_format=torch.channels_last) and not conv_weight.is_contiguous():
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
 
 
 def find_taesd_decoder(paths, family: Family) -> str | None:
@@ -258,6 +283,16 @@ def find_taesd_decoder(paths, family: Family) -> str | None:
         if name in listed:
             return paths.full_path("vae_approx", name)
     return None
+
+
+def preview_dtype(device_manager=None) -> torch.dtype:
+    """The VAE dtype of the DeviceManager (fp32 without one; never fp16 on the CPU, where it is slow)."""
+    if device_manager is None:
+        return torch.float32
+    dtype = device_manager.vae_dtype()
+    if dtype == torch.float16 and device_manager.compute_device.type == "cpu":
+        return torch.float32
+    return dtype
 
 
 class TAESDPreviewers:
@@ -281,11 +316,13 @@ class TAESDPreviewers:
                 log.warning("TAESD previews enabled, but %s was not found (looked in %s); "
                             "using latent2rgb previews", wanted, folders)
             return None
-        key = (os.path.realpath(path),) if device_manager is None else device_manager.file_key(path, "taesd_preview")
+        dtype = preview_dtype(device_manager)
+        key = ((os.path.realpath(path), dtype) if device_manager is None
+               else device_manager.file_key(path, "taesd_preview", dtype))
         previewer = self._by_key.get(key)
         if previewer is None:
             def build() -> TAESDPreviewer:
-                return TAESDPreviewer(read_part(path, "decoder"), path)
+                return TAESDPreviewer(read_part(path, "decoder"), path, dtype)
             previewer = build() if device_manager is None else device_manager.cached(key, build)
             if previewer.latent_channels != family.latent_channels:
                 raise TAESDError(f"TAESD decoder {path}: takes {previewer.latent_channels}-channel latents, "

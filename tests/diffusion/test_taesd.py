@@ -179,6 +179,21 @@ def test_previewer_decodes_model_space_x0_to_8x_image():
         previewer(torch.zeros(1, 16, 4, 4))
 
 
+def test_preview_dtype_follows_the_vae_dtype():
+    from engine.diffusion.taesd import part_from_state_dict, preview_dtype
+    assert preview_dtype(None) == torch.float32
+    assert preview_dtype(DeviceManager(cpu=True, cpu_flags=frozenset({"avx512_bf16"}))) == torch.bfloat16
+    assert preview_dtype(DeviceManager(cpu=True, cpu_flags=frozenset())) == torch.float32
+    assert preview_dtype(DeviceManager(cpu=True, force_fp16=True, cpu_flags=frozenset())) == torch.float32
+    dec = part_from_state_dict(random_part("decoder", 9), "decoder")
+    x0 = torch.randn(1, 4, 6, 5, generator=torch.Generator().manual_seed(3))
+    full = np.asarray(TAESDPreviewer(dec, "fp32")(x0), dtype=np.int16)
+    dec_bf16 = part_from_state_dict(random_part("decoder", 9), "decoder")
+    half = np.asarray(TAESDPreviewer(dec_bf16, "bf16", torch.bfloat16)(x0), dtype=np.int16)
+    assert next(dec_bf16.parameters()).dtype == torch.bfloat16
+    assert half.shape == full.shape and np.abs(half - full).mean() < 3.0
+
+
 def test_vae_names_need_both_parts():
     assert taesd_vae_names(["taesd_decoder.pth"]) == []
     assert taesd_vae_names(["taesd_decoder.pth", "taesd_encoder.safetensors", "taesdxl_decoder.pth"]) == ["taesd"]

@@ -231,3 +231,17 @@ def test_sde_samplers_on_cuda_give_exactly_what_torchsde_gives(name, monkeypatch
     theirs = run_with_tree(name, torchsde.BrownianTree, x, sigmas, 42, monkeypatch)
     assert ours.device.type == "cuda"
     assert torch.equal(ours, theirs), name
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_inference_mode_on_either_side(dtype):
+    w0 = torch.zeros(2, 4, dtype=dtype)
+    ref = reference(0.1, w0, 2.0, 8)
+    queries = [(0.3, 1.7), (0.2, 0.3), (1.1, 1.9)]
+    with torch.inference_mode():
+        made_inside = BrownianTree(0.1, w0, 2.0, entropy=8)
+        assert torch.equal(made_inside(0.5, 1.5), oracle_call(ref, 0.5, 1.5))
+    assert_same_increments(made_inside, ref, queries)  # queried outside inference mode
+    made_outside = BrownianTree(0.1, w0, 2.0, entropy=8)
+    with torch.inference_mode():
+        assert_same_increments(made_outside, ref, queries)

@@ -64,7 +64,7 @@ def to_diffusers(encoder_sd: dict, decoder_sd: dict) -> dict:
 
 
 def diffusers_tiny(encoder_sd: dict, decoder_sd: dict):
-    from diffusers import AutoencoderTiny
+    AutoencoderTiny = pytest.importorskip("diffusers").AutoencoderTiny
     model = AutoencoderTiny()   # the taesd architecture: 64 channels, blocks (1,3,3,3) / (3,3,3,1)
     model.load_state_dict(to_diffusers(encoder_sd, decoder_sd), strict=True)
     return model.eval()
@@ -329,3 +329,42 @@ def test_vae_loader_lists_taesd_and_round_trips(base):
 
     with pytest.raises(ValueError, match=r"VAELoader: .*taesdxl_encoder\.\*.*taesdxl_decoder\.\*"):
         loader().load_vae("taesdxl")
+
+
+# --------------------------------------------------------------------------- on CUDA
+gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+@pytest.mark.gpu
+@gpu
+def test_cuda_preview_and_vae_match_the_cpu(tmp_path, base):
+    from engine.diffusion.taesd import part_from_state_dict
+    dec_sd, enc_sd = random_part("decoder", 9), random_part("encoder", 10)
+    x0 = torch.randn(1, 4, 16, 12, generator=torch.Generator().manual_seed(5))
+    cpu = np.asarray(TAESDPreviewer(part_from_state_dict(dec_sd, "decoder"), "cpu")(x0), dtype=np.int16)
+    for dtype, mean_bound in ((torch.float32, 0.05), (torch.bfloat16, 3.0)):
+        previewer = TAESDPreviewer(part_from_state_dict(dec_sd, "decoder"), "cuda", dtype)
+        got = np.asarray(previewer(x0.cuda()), dtype=np.int16)
+        assert next(previewer.decoder.parameters()).device.type == "cuda"
+        assert got.shape == cpu.shape == (128, 96, 3) and np.abs(got - cpu).mean() < mean_bound, dtype
+
+    save_file(enc_sd, str(tmp_path / "taesd_encoder.safetensors"))
+    save_file(dec_sd, str(tmp_path / "taesd_decoder.safetensors"))
+    files = [str(tmp_path / f"taesd_{p}.safetensors") for p in ("encoder", "decoder")]
+    on_cpu = load_taesd_vae("taesd", *files, DeviceManager(cpu=True, force_fp32=True))
+    on_gpu = load_taesd_vae("taesd", *files, DeviceManager())
+    latent = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(6)) / SCALE_SD1
+    want, got = on_cpu.decode(latent), on_gpu.decode(latent)
+    assert next(on_gpu.vae.parameters()).device.type == "cuda" and got.device.type == "cpu"
+    assert ((got - want).norm() / want.norm()) < 2e-2
+    enc_want, enc_got = on_cpu.encode(want), on_gpu.encode(want)
+    assert ((enc_got - enc_want).norm() / enc_want.norm()) < 5e-2
+
+    # a KSampler run on the GPU with --preview-method taesd: previews from TAESD at 8x the latent
+    paths = FolderPaths(base)
+    args = types.SimpleNamespace(preview_method="taesd", disable_metadata=True, max_image_pixels=None)
+    ctx = NodeContext(paths=paths, device=DeviceManager(), args=args)
+    registry = Registry(ctx)
+    register_builtin_nodes(registry, ctx)
+    rec, _ = run_prompt(registry, ctx, sampling_prompt(2, denoise=0.3))
+    assert [p.size for *_, p in rec.previews] == [(64, 48), (64, 48)]

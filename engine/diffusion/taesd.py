@@ -237,8 +237,8 @@ def load_taesd_vae(name: str, encoder_path: str, decoder_path: str, device_manag
 class TAESDPreviewer:
     """Sampler x0 (model space) -> PIL RGB preview of the first image, 8x the latent size.
 
-    Runs on x0's device in ``dtype`` (fp32, or the VAE dtype where the caller passes it: bf16 makes
-    CPU previews about 3x cheaper)."""
+    Runs on x0's device in ``dtype`` (fp32, or the VAE dtype where the caller passes it: bf16 halves
+    the cost of CPU previews)."""
 
     def __init__(self, decoder: nn.Sequential, source: str, dtype: torch.dtype = torch.float32) -> None:
         self.decoder = decoder

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks in one script, for a session that has a CUDA machine for a few minutes:
 #   bash bench/gpu_check.sh [LOGDIR]
-# 1. tests marked gpu (fp16/bf16 parity on CUDA, LoRA restore, LRU offload, CLIP on CUDA)
+# 1. every test marked gpu (fp16/bf16 parity on CUDA, LoRA/LyCORIS restore, LRU offload, CLIP, TAESD, Brownian tree)
 # 2. bench/gpu_sd15.py: fp16 and bf16
 # 3. every web/examples workflow on the tiny models, on the GPU
 # 4. the end-to-end workflow tests with the engine on the best device (SDFLOW_TEST_DEVICE=auto)
@@ -26,7 +26,7 @@ step() {  # step NAME SECONDS COMMAND...
 
 nvidia-smi -L 2>/dev/null || echo "no nvidia-smi"
 $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '')"
-step gpu_tests 120 $PY -m pytest -q -p no:cacheprovider -m gpu tests/diffusion/test_gpu.py tests/diffusion/test_clip.py -rs
+step gpu_tests 180 $PY -m pytest -q -p no:cacheprovider -m gpu tests -rs
 step sd15_fp16 60 $PY bench/gpu_sd15.py --dtype fp16 --steps 30
 step sd15_bf16 60 $PY bench/gpu_sd15.py --dtype bf16 --steps 30
 step examples_cuda 90 $PY bench/examples_tiny.py --repeat 1

@@ -7,8 +7,6 @@ import torch
 
 from ._common import SEED_MAX, NodeInputError, check_interrupt, cli_arg, node_context, progress
 
-PREVIEW_METHODS = ("auto", "latent2rgb", "taesd")
-
 
 def sampler_names() -> list[str]:
     from engine.diffusion.sampling.ksampler import SAMPLER_NAMES

@@ -110,6 +110,9 @@ class PromptStore:
         # request's commit: see checkpoint().
         self._conn.execute("PRAGMA wal_autocheckpoint=0")
         self._conn.executescript(_SCHEMA)
+        # Rows in the history table, kept in step with every insert and delete so finishing a
+        # prompt trims the oldest entries without counting or scanning the table each time.
+        self._history_rows_n = self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
         self._ckpt_conn: sqlite3.Connection | None = None
         self._ckpt_lock = threading.Lock()
 
@@ -191,16 +194,20 @@ class PromptStore:
             self._conn.execute("BEGIN")
             try:
                 self._conn.execute("DELETE FROM queue WHERE prompt_id=?", (prompt_id,))
-                self._conn.execute("DELETE FROM history WHERE prompt_id=?", (prompt_id,))
+                n = self._history_rows_n
+                n -= self._conn.execute("DELETE FROM history WHERE prompt_id=?", (prompt_id,)).rowcount
                 self._conn.execute("INSERT INTO history(prompt_id, entry, status, created_at) VALUES (?,?,?,?)",
                                    (prompt_id, text, status, time.time()))
-                self._conn.execute(
-                    "DELETE FROM history WHERE seq <= (SELECT seq FROM history ORDER BY seq DESC"
-                    " LIMIT 1 OFFSET ?)", (self.max_history,))
+                n += 1
+                if n > self.max_history:   # drop the oldest (an index range on seq, not a scan)
+                    n -= self._conn.execute(
+                        "DELETE FROM history WHERE seq IN (SELECT seq FROM history ORDER BY seq LIMIT ?)",
+                        (n - self.max_history,)).rowcount
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            self._history_rows_n = n
             self._remember(prompt_id, text)
 
     def _remember(self, prompt_id: str, text: str) -> None:
@@ -230,7 +237,7 @@ class PromptStore:
 
     def _history_rows(self, max_items: int | None, offset: int) -> list[tuple[str, str]]:
         with self._lock:
-            total = self._conn.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+            total = self._history_rows_n
             if offset < 0:
                 offset = total - max_items if max_items is not None else 0
             offset = max(offset, 0)
@@ -265,8 +272,13 @@ class PromptStore:
                 self._forget_locked(p)
         with self._lock:
             self._conn.execute("BEGIN")
-            self._conn.executemany("DELETE FROM history WHERE prompt_id=?", ids)
-            self._conn.execute("COMMIT")
+            try:
+                gone = sum(self._conn.execute("DELETE FROM history WHERE prompt_id=?", i).rowcount for i in ids)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._history_rows_n -= gone
 
     def history_clear(self) -> None:
         with self._recent_lock:
@@ -274,6 +286,7 @@ class PromptStore:
             self._recent_chars = 0
         with self._lock:
             self._conn.execute("DELETE FROM history")
+            self._history_rows_n = 0
 
 
 class QueueLock:

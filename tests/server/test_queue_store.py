@@ -149,7 +149,23 @@ def test_recent_history_in_memory_always_agrees_with_the_database(tmp_path):
         for pid in ids:
             fast = store.recent_history_item_json(pid)
             assert fast is None or fast == store.history_item_json(pid), (step, pid)
+        assert store._history_rows_n == store.history_count() <= 5, step   # the trim's running count
     latest = list(store.history(max_items=1))
     if latest:
         assert store.recent_history_item_json(latest[0]) == store.history_item_json(latest[0])
+    store.close()
+
+
+def test_history_keeps_the_newest_max_history_entries_across_reopening(tmp_path):
+    db = str(tmp_path / "q.db")
+    store = PromptStore(db, max_history=3)
+    for i in range(5):
+        store.finish(f"p{i}", {"n": i}, json.dumps({"n": i}))
+    assert list(store.history()) == ["p2", "p3", "p4"]
+    store.close()
+    store = PromptStore(db, max_history=2)          # a smaller limit after a restart trims at the next finish
+    assert store.history_count() == 3
+    store.finish("p3", {"n": 33}, json.dumps({"n": 33}))   # re-used id moves to the newest place
+    assert list(store.history()) == ["p4", "p3"] and store.history_item("p3") == {"n": 33}
+    assert list(store.history(max_items=1)) == ["p3"]
     store.close()

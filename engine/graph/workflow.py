@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 from typing import Any
 
 from .registry import Registry
@@ -52,6 +54,73 @@ def widget_names(specs: dict[str, InputSpec]) -> list[tuple[str, bool]]:
     return out
 
 
+_COMMENTS = re.compile(r"/\*[\s\S]*?\*/|//[^\n\r\u2028\u2029]*")
+_ESCAPED_SYNTAX = re.compile(r"\\([{}|])")
+
+
+def process_dynamic_prompt(text: str, rng: random.Random | None = None) -> str:
+    """The editor's dynamic prompts for text widgets marked ``dynamicPrompts``, applied when a
+    workflow is queued: C-style comments are removed, every ``{a|b|c}`` (nested too) becomes one
+    of its options chosen at random, and ``\\{`` ``\\}`` ``\\|`` give the characters themselves
+    (other escapes such as ``\\(`` stay for the prompt weighting syntax).
+
+    A chosen option is expanded in turn (its own comments and groups); frames on an explicit
+    stack replace recursion, so a hostile text can neither exhaust the stack nor go quadratic.
+    """
+    rng = rng or random.Random()
+    out: list[str] = []
+    frames = [[_COMMENTS.sub("", text), 0]]   # [text, position]
+    while frames:
+        frame = frames[-1]
+        source, i = frame
+        n = len(source)
+        while i < n:
+            c = source[i]
+            if c == "\\":
+                out.append(source[i:i + 2])
+                i += 2
+            elif c == "{":
+                i, chosen = _choose_group(source, i + 1, rng)
+                break
+            else:
+                j = i + 1   # copy the run of plain characters at once
+                while j < n and source[j] not in "\\{":
+                    j += 1
+                out.append(source[i:j])
+                i = j
+        else:
+            frames.pop()
+            continue
+        frame[1] = i
+        frames.append([_COMMENTS.sub("", chosen), 0])
+    return _ESCAPED_SYNTAX.sub(r"\1", "".join(out))
+
+
+def _choose_group(source: str, i: int, rng: random.Random) -> tuple[int, str]:
+    """Split the group starting after its "{" at the top-level "|" up to its matching "}" (or the end
+    of the text); returns (position after it, one option chosen at random)."""
+    options: list[str] = []
+    start, depth, n = i, 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if not depth:
+                options.append(source[start:i])
+                return i + 1, options[int(rng.random() * len(options))]
+            depth -= 1
+        elif c == "|" and not depth:
+            options.append(source[start:i])
+            start = i + 1
+        i += 1
+    options.append(source[start:min(i, n)])
+    return n, options[int(rng.random() * len(options))]
+
+
 def _links_table(workflow: dict) -> dict[int, tuple]:
     """link id -> (origin_id, origin_slot, target_id, target_slot, type) for v0.4 and v1 files."""
     table: dict[int, tuple] = {}
@@ -70,8 +139,11 @@ def _wrap(value: Any) -> Any:
     return {"__value__": value} if isinstance(value, list) else value
 
 
-def ui_to_api(workflow: dict, registry: Registry) -> dict:
-    """Convert an editor workflow (version 0.4 or 1) to an API prompt."""
+def ui_to_api(workflow: dict, registry: Registry, rng: random.Random | None = None) -> dict:
+    """Convert an editor workflow (version 0.4 or 1) to an API prompt.
+
+    As the editor does when it queues a workflow, text widgets whose input spec says
+    ``dynamicPrompts`` get ``process_dynamic_prompt`` (random choices from ``rng``)."""
     if not is_ui_workflow(workflow):
         raise WorkflowError("not a UI workflow: expected an object with 'nodes' and 'links'")
     nodes: dict[str, dict] = {}
@@ -162,6 +234,10 @@ def ui_to_api(workflow: dict, registry: Registry) -> dict:
                         inputs[name] = _wrap(value)
         for name, value in overrides.get(nid, {}).items():
             inputs[name] = _wrap(value)
+        if inputs and registry.get(class_type) is not None:
+            for name, spec in registry.input_specs(class_type).items():
+                if spec.options.get("dynamicPrompts") and isinstance(inputs.get(name), str):
+                    inputs[name] = process_dynamic_prompt(inputs[name], rng)
         for slot in node.get("inputs") or []:
             link_id = slot.get("link")
             if link_id is None:

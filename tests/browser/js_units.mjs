@@ -18,6 +18,10 @@ for (const c of cases) {
     } else if (c.fn === "applyControl") {
       const [v, mode, opts, rnd] = c.args;
       r = graph.applyControl(v, mode, opts, () => rnd);
+    } else if (c.fn === "processDynamicPrompt" || c.fn === "uiToApi") {
+      const vals = c.args[c.args.length - 1];   // the "random" numbers, used in a cycle
+      let k = 0;
+      r = graph[c.fn](...c.args.slice(0, -1), () => vals[k++ % vals.length]);
     } else r = graph[c.fn](...c.args);
     out.push({ ok: r === undefined ? null : r });
   } catch (err) {

@@ -151,3 +151,85 @@ def test_link_types_and_control_actions(tmp_path):
                  + [{"fn": "applyControl", "args": args} for args, _ in controls])
     assert [r["ok"] for r in res[:len(pairs)]] == [ok for _, _, ok in pairs]
     assert [r["ok"] for r in res[len(pairs):]] == [want for _, want in controls]
+
+
+DYNAMIC_CASES = [
+    "a {red|blue|{green|yellow}} cat",
+    "plain text, no groups",
+    "keep \\(weights:1.2\\) and \\{braces\\} and a \\| bar",
+    "// a line comment\nkept /* block\ncomment */ text {x|/* inside */y}",
+    "{a|b",                          # unclosed: the group runs to the end
+    "}x{",                           # a stray closer is plain text
+    "{|}|{}",                         # empty options
+    "{{a|b}|{c|{d|e}}} and {f|g}",
+    "end with a backslash \\",
+    "url http://example.com/{x|y}",  # "//" starts a comment, as in the editor
+    "\\\\{a|b}",                      # an escaped backslash before a group
+]
+
+
+class _Cycle:
+    """random.Random stand-in returning fixed numbers in a cycle (the JS side gets the same)."""
+
+    def __init__(self, values):
+        self.values, self.k = values, 0
+
+    def random(self):
+        v = self.values[self.k % len(self.values)]
+        self.k += 1
+        return v
+
+
+@pytest.mark.parametrize("values", [[0.0], [0.99], [0.5, 0.1, 0.9], [0.3, 0.7]])
+def test_dynamic_prompts_same_in_editor_and_python(tmp_path, values):
+    """The editor (graph.js) and `main.py run` (workflow.py) expand {a|b} dynamic prompts the same way
+    for the same random numbers."""
+    from engine.graph.workflow import process_dynamic_prompt
+    res = run_js(tmp_path, [{"fn": "processDynamicPrompt", "args": [t, values]} for t in DYNAMIC_CASES])
+    got = [r["ok"] for r in res]
+    want = [process_dynamic_prompt(t, _Cycle(values)) for t in DYNAMIC_CASES]
+    assert got == want
+
+
+def test_dynamic_prompt_expansion_rules():
+    from engine.graph.workflow import process_dynamic_prompt
+    assert process_dynamic_prompt("a {red|blue|{green|yellow}} cat", _Cycle([0.9, 0.1])) == "a green cat"
+    assert process_dynamic_prompt("a {red|blue} cat", _Cycle([0.0])) == "a red cat"
+    assert process_dynamic_prompt("x \\(w:1.1\\) \\{y\\} \\|", _Cycle([0.0])) == "x \\(w:1.1\\) {y} |"
+    assert process_dynamic_prompt("a /* b */c // d\ne", _Cycle([0.0])) == "a c \ne"
+    assert process_dynamic_prompt("{a|b", _Cycle([0.99])) == "b"
+    seen = {process_dynamic_prompt("{a|b|c}") for _ in range(200)}
+    assert seen == {"a", "b", "c"}                      # every option can come up
+    deep = "{" * 3000 + "z" + "}" * 3000                   # no recursion limit
+    assert process_dynamic_prompt(deep, _Cycle([0.0])) == "z"
+
+
+def test_ui_to_api_expands_dynamic_prompts_only_where_the_input_asks(tmp_path):
+    """CLIPTextEncode's text (dynamicPrompts) is expanded; SaveImage's filename_prefix is not; the
+    editor's uiToApi and the Python converter agree."""
+    import types
+
+    from engine.graph.context import NodeContext
+    from engine.graph.paths import FolderPaths
+    from engine.graph.registry import Registry
+    from engine.graph.workflow import ui_to_api
+    from nodes import register_builtin_nodes
+
+    paths = FolderPaths(str(tmp_path))
+    paths.ensure_dirs()
+    ctx = NodeContext(paths=paths, device=None, args=types.SimpleNamespace(preview_method="none"))
+    registry = Registry(ctx)
+    register_builtin_nodes(registry, ctx)
+    workflow = {"last_node_id": 2, "last_link_id": 0, "links": [], "version": 0.4, "nodes": [
+        {"id": 1, "type": "CLIPTextEncode", "mode": 0, "widgets_values": ["a {cat|dog} // note"],
+         "inputs": [{"name": "clip", "type": "CLIP", "link": None}], "outputs": []},
+        {"id": 2, "type": "SaveImage", "mode": 0, "widgets_values": ["out_{a|b}"],
+         "inputs": [{"name": "images", "type": "IMAGE", "link": None}], "outputs": []},
+    ]}
+    prompt = ui_to_api(workflow, registry, rng=_Cycle([0.7]))
+    assert prompt["1"]["inputs"]["text"] == "a dog "
+    assert prompt["2"]["inputs"]["filename_prefix"] == "out_{a|b}"
+    info = {name: registry.node_info(name) for name in ("CLIPTextEncode", "SaveImage")}
+    res = run_js(tmp_path, [{"fn": "uiToApi", "args": [workflow, info, [0.7]]}])
+    assert res[0]["ok"]["1"]["inputs"]["text"] == "a dog "
+    assert res[0]["ok"]["2"]["inputs"]["filename_prefix"] == "out_{a|b}"

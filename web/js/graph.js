@@ -142,12 +142,71 @@ export function widgetValues(node, nodeDef) {
   return out;
 }
 
+const COMMENTS = /\/\*[\s\S]*?\*\/|\/\/.*/g;
+
+/** Split the {group} starting at i (after its "{") at top-level "|"; returns [end, chosen option]. */
+function chooseGroup(source, i, rnd) {
+  const options = [];
+  let start = i;
+  let depth = 0;
+  while (i < source.length) {
+    const c = source[i];
+    if (c === "\\") { i += 2; continue; }
+    if (c === "{") depth++;
+    else if (c === "}") {
+      if (!depth) {
+        options.push(source.slice(start, i));
+        return [i + 1, options[Math.floor(rnd() * options.length)]];
+      }
+      depth--;
+    } else if (c === "|" && !depth) {
+      options.push(source.slice(start, i));
+      start = i + 1;
+    }
+    i++;
+  }
+  options.push(source.slice(start));
+  return [source.length, options[Math.floor(rnd() * options.length)]];
+}
+
+/**
+ * Dynamic prompts of text widgets marked dynamicPrompts, applied when queueing: C-style comments
+ * are removed, each {a|b|c} (nested too) becomes one random option, and \{ \} \| the characters
+ * themselves (other escapes such as \( stay for the prompt weighting syntax). An explicit stack of
+ * frames instead of recursion. The same rules as engine/graph/workflow.py process_dynamic_prompt.
+ */
+export function processDynamicPrompt(text, rnd = Math.random) {
+  const out = [];
+  const frames = [[String(text).replace(COMMENTS, ""), 0]];
+  while (frames.length) {
+    const frame = frames[frames.length - 1];
+    const source = frame[0];
+    let i = frame[1];
+    let chosen = null;
+    while (i < source.length) {
+      const c = source[i];
+      if (c === "\\") { out.push(source.slice(i, i + 2)); i += 2; }
+      else if (c === "{") { [i, chosen] = chooseGroup(source, i + 1, rnd); break; }
+      else {
+        let j = i + 1;
+        while (j < source.length && source[j] !== "\\" && source[j] !== "{") j++;
+        out.push(source.slice(i, j));
+        i = j;
+      }
+    }
+    if (chosen === null) { frames.pop(); continue; }
+    frame[1] = i;
+    frames.push([chosen.replace(COMMENTS, ""), 0]);
+  }
+  return out.join("").replace(/\\([{}|])/g, "$1");
+}
+
 /**
  * Convert a UI workflow (version 0.4 or 1) into an API prompt.
  * objectInfo: the /object_info dict (used for widget names by position).
  * Returns {node_id: {class_type, inputs, _meta: {title}}}.
  */
-export function uiToApi(workflow, objectInfo) {
+export function uiToApi(workflow, objectInfo, rnd = Math.random) {
   if (!workflow || !Array.isArray(workflow.nodes)) throw new Error("workflow has no nodes list");
   const nodes = new Map(workflow.nodes.map((n) => [String(n.id), n]));
   const links = linkMap(workflow);
@@ -207,6 +266,13 @@ export function uiToApi(workflow, objectInfo) {
       const r = follow(input, input.type, new Set());
       if (!r) continue;
       inputs[name] = "link" in r ? r.link : wrapValue(r.value);
+    }
+    if (def) {
+      for (const [name, spec] of orderedInputs(def)) {
+        if (parseInputSpec(spec).options.dynamicPrompts && typeof inputs[name] === "string") {
+          inputs[name] = processDynamicPrompt(inputs[name], rnd);
+        }
+      }
     }
     const title = node.title || (def && def.display_name) || node.type;
     prompt[String(node.id)] = { inputs, class_type: node.type, _meta: { title } };

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import torch
 
-from engine.diffusion.lycoris import LOHA_SUFFIXES, LOKR_SUFFIXES, DoraPatch, LohaPatch, LokrPatch
+from engine.diffusion.lycoris import LOHA_SUFFIXES, LOKR_SUFFIXES, DoraPatch, LohaPatch, LokrPatch, RankScaled
 from engine.diffusion.patching import DiffPatch
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ LORA_FORMS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-class LoraPatch:
+class LoraPatch(RankScaled):
     """Low-rank delta ``alpha/r * up @ down`` (optionally with a Tucker mid)."""
 
     kind = "LoRA"
@@ -50,10 +50,6 @@ class LoraPatch:
         self.rank = int(down.shape[0])
         self.alpha = alpha
         self.name = name
-
-    @property
-    def scale(self) -> float:
-        return 1.0 if self.alpha is None else self.alpha / self.rank
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         dev = weight.device

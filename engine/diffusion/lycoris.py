@@ -49,7 +49,18 @@ def _shapes(**tensors: torch.Tensor | None) -> str:
     return ", ".join(f"{k}{list(v.shape)}" for k, v in tensors.items() if v is not None)
 
 
-class LohaPatch:
+class RankScaled:
+    """``scale`` = alpha / rank of a low-rank adapter (1.0 without an alpha, or without a rank)."""
+
+    alpha: float | None = None
+    rank: int | None = None
+
+    @property
+    def scale(self) -> float:
+        return 1.0 if self.alpha is None or self.rank is None else self.alpha / self.rank
+
+
+class LohaPatch(RankScaled):
     """LoHa (Hadamard product of two low-rank products), optionally Tucker-decomposed."""
 
     kind = "LoHa"
@@ -63,10 +74,6 @@ class LohaPatch:
         self.alpha = alpha
         self.rank = int(w1b.shape[0])
         self.name = name
-
-    @property
-    def scale(self) -> float:
-        return 1.0 if self.alpha is None else self.alpha / self.rank
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         dev = weight.device
@@ -86,7 +93,7 @@ class LohaPatch:
         return _fit(d, weight, what) * self.scale
 
 
-class LokrPatch:
+class LokrPatch(RankScaled):
     """LoKr (Kronecker product of two factors, either stored whole or low-rank)."""
 
     kind = "LoKr"
@@ -110,10 +117,6 @@ class LokrPatch:
             self.rank = int(w1b.shape[0])
         else:
             self.rank = None
-
-    @property
-    def scale(self) -> float:
-        return 1.0 if self.alpha is None or self.rank is None else self.alpha / self.rank
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         dev = weight.device

@@ -1,8 +1,10 @@
 // node tests/browser/js_units.mjs CASES.json -> results of the DOM-free editor modules on each case.
-// Each case: {fn, args}; fn names a function of graph.js or pnginfo.js. Binary inputs are base64.
+// Each case: {fn, args}; fn names a function of graph.js or pnginfo.js, or "subgraphs.NAME" one of
+// subgraphs.js (Map results come back as [key, value] lists). Binary inputs are base64.
 import { readFileSync } from "node:fs";
 import * as graph from "../../web/js/graph.js";
 import * as pnginfo from "../../web/js/pnginfo.js";
+import * as subgraphs from "../../web/js/subgraphs.js";
 
 const b64 = (s) => { const b = Buffer.from(s, "base64"); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); };
 const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -22,6 +24,9 @@ for (const c of cases) {
       const vals = c.args[c.args.length - 1];   // the "random" numbers, used in a cycle
       let k = 0;
       r = graph[c.fn](...c.args.slice(0, -1), () => vals[k++ % vals.length]);
+    } else if (c.fn.startsWith("subgraphs.")) {
+      r = subgraphs[c.fn.slice("subgraphs.".length)](...c.args);
+      if (r instanceof Map) r = [...r.entries()];
     } else r = graph[c.fn](...c.args);
     out.push({ ok: r === undefined ? null : r });
   } catch (err) {

@@ -5,10 +5,11 @@ import { ApiClient } from "./api.js";
 import { AUTOSAVE_KEY, TYPE_COLORS } from "./constants.js";
 import { defaultGraph } from "./defaultGraph.js";
 import { ExtensionManager } from "./extensions.js";
-import { apiToUi, uiToApi } from "./graph.js";
-import { refreshCombos, registerNodeTypes, tooltipAt } from "./nodes.js";
+import { VIRTUAL_NODE_TYPES, apiToUi, uiToApi } from "./graph.js";
+import { makeNodeClass, refreshCombos, registerNodeTypes, tooltipAt } from "./nodes.js";
 import { Panels } from "./panels.js";
 import { workflowFromPng } from "./pnginfo.js";
+import { innerNodeTypes, subgraphDefinitions, subgraphNodeClass, subgraphNodeDefs, usedSubgraphDefinitions } from "./subgraphs.js";
 import { ChangeTracker } from "./tracker.js";
 import { runControlWidgets } from "./widgets.js";
 
@@ -18,6 +19,8 @@ export class App {
     this.api = new ApiClient("", window.sessionStorage);   // one client id per tab
     this.extensions = new ExtensionManager(this);
     this.objectInfo = {};
+    this.subgraphs = new Map();           // subgraph id -> its definition as loaded (re-attached by serialize)
+    this.subgraphDefKeys = new Map();     // subgraph id -> JSON of the node definition its type was built from
     this.nodeErrors = {};
     this.runningNodeId = null;
     this.runningPromptId = null;
@@ -183,8 +186,30 @@ export class App {
     return group;
   }
 
+  /** The UI workflow; the subgraph definitions its nodes use ride along in definitions.subgraphs. */
   serialize() {
-    return this.graph.serialize();
+    const workflow = this.graph.serialize();
+    const used = usedSubgraphDefinitions(workflow.nodes, this.subgraphs);
+    if (used.length) workflow.definitions = { ...(workflow.definitions || {}), subgraphs: used };
+    return workflow;
+  }
+
+  /**
+   * Keep the workflow's subgraph definitions and register a node type per subgraph (named by its id,
+   * titled by its name, its inputs/outputs and promoted widgets), so instances display, connect and
+   * save like other nodes. The inside of a subgraph is not editable here; queueing flattens it.
+   */
+  registerSubgraphs(workflow) {
+    const defs = subgraphNodeDefs(workflow, this.objectInfo);
+    for (const [id, sg] of subgraphDefinitions(workflow)) this.subgraphs.set(id, sg);
+    for (const [id, def] of Object.entries(defs)) {
+      const key = JSON.stringify(def);
+      if (this.subgraphDefKeys.get(id) === key && LiteGraph.registered_node_types[id]) continue;
+      const cls = subgraphNodeClass(makeNodeClass(id, def, this), def);
+      LiteGraph.registerNodeType(id, cls);
+      cls.category = def.category;
+      this.subgraphDefKeys.set(id, key);
+    }
   }
 
   /** A new node of a registered type, added to the graph (at pos, or the view's centre). */
@@ -208,7 +233,10 @@ export class App {
   /** Configure the graph from UI JSON; returns the node types the server does not know. */
   configureGraph(workflow) {
     this.clearDomWidgets();
-    this.graph.configure(structuredClone(workflow));
+    const data = structuredClone(workflow);
+    this.registerSubgraphs(data);
+    delete data.definitions;   // instances are our own node types, not litegraph's (editable) subgraphs
+    this.graph.configure(data);
     for (const node of this.graph._nodes) node.onAfterGraphConfigured?.();
     const ds = workflow.extra && workflow.extra.ds;
     if (ds && Array.isArray(ds.offset) && ds.scale > 0) {
@@ -218,7 +246,8 @@ export class App {
       this.fitView();
     }
     this.canvas.setDirty(true, true);
-    return [...new Set(workflow.nodes.filter((n) => !LiteGraph.registered_node_types[n.type]).map((n) => n.type))];
+    const inner = innerNodeTypes(workflow).filter((t) => !VIRTUAL_NODE_TYPES.has(t));
+    return [...new Set(workflow.nodes.map((n) => n.type).concat(inner))].filter((t) => !LiteGraph.registered_node_types[t]);
   }
 
   clearDomWidgets() {

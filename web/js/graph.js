@@ -1,6 +1,7 @@
 // Graph facts without DOM: widget layout from /object_info input specs, link type
 // rules, control_after_generate, and the UI workflow -> API prompt conversion
 // (mirrors shared/reference/workflows.md §3-§4). Runs in the browser and in node.
+import { flattenSubgraphs, subgraphDefinitions } from "./subgraphs.js";
 
 /** Frontend-only node types: never sent to the server. */
 export const VIRTUAL_NODE_TYPES = new Set(["Reroute", "PrimitiveNode", "Note", "MarkdownNote", "Group",
@@ -53,11 +54,13 @@ function hasControl(name, parsed) {
  */
 export function widgetLayout(nodeDef) {
   const widgets = [];
+  // promoted widgets of a subgraph instance are one value each (subgraphs.js subgraphNodeDefs)
+  const controls = !(nodeDef && nodeDef.is_subgraph);
   for (const [name, spec] of orderedInputs(nodeDef)) {
     const parsed = parseInputSpec(spec);
     if (!WIDGET_TYPES.has(parsed.type) || parsed.options.forceInput) continue;
     widgets.push({ name, type: parsed.type, options: parsed.options, combo: parsed.combo, api: true });
-    if (hasControl(name, parsed)) {
+    if (controls && hasControl(name, parsed)) {
       widgets.push({ name: CONTROL_WIDGET, type: "CONTROL", options: {}, combo: CONTROL_VALUES, api: false, target: name });
       if (parsed.type === "COMBO") widgets.push({ name: FILTER_WIDGET, type: "FILTER", options: {}, combo: null, api: false, target: name });
     }
@@ -204,12 +207,16 @@ export function processDynamicPrompt(text, rnd = Math.random) {
 /**
  * Convert a UI workflow (version 0.4 or 1) into an API prompt.
  * objectInfo: the /object_info dict (used for widget names by position).
+ * Subgraph instances (workflow.definitions.subgraphs) become their inner nodes, ids "outer:inner".
  * Returns {node_id: {class_type, inputs, _meta: {title}}}.
  */
 export function uiToApi(workflow, objectInfo, rnd = Math.random) {
   if (!workflow || !Array.isArray(workflow.nodes)) throw new Error("workflow has no nodes list");
-  const nodes = new Map(workflow.nodes.map((n) => [String(n.id), n]));
-  const links = linkMap(workflow);
+  let nodes = new Map(workflow.nodes.map((n) => [String(n.id), n]));
+  let links = linkMap(workflow);
+  const promoted = new Map(); // node id -> {widget: value} from subgraph instances' promoted widgets
+  const subgraphs = subgraphDefinitions(workflow);
+  if (subgraphs.size) ({ nodes, links } = flattenSubgraphs(nodes, links, subgraphs, promoted));
 
   // Follow a link from its origin towards a real node; returns {link: [id, slot]} | {value} | null.
   function resolve(originId, originSlot, targetType, seen) {
@@ -254,12 +261,13 @@ export function uiToApi(workflow, objectInfo, rnd = Math.random) {
   }
 
   const prompt = {};
-  for (const node of workflow.nodes) {
+  for (const node of nodes.values()) {
     if (VIRTUAL_NODE_TYPES.has(node.type)) continue;
     if (node.mode === MODE_NEVER || node.mode === MODE_BYPASS) continue;
     const def = objectInfo ? objectInfo[node.type] : undefined;
     const inputs = {};
     for (const [name, value] of Object.entries(widgetValues(node, def))) inputs[name] = wrapValue(value);
+    for (const [name, value] of Object.entries(promoted.get(String(node.id)) || {})) inputs[name] = wrapValue(value);
     for (const input of node.inputs || []) {
       if (input.link == null) continue;
       const name = (input.widget && input.widget.name) || input.name;

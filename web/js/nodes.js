@@ -97,7 +97,7 @@ function ensureImageSpace(node) {
 }
 
 /** Base class shared by server-defined nodes: images, status drawing, widget sockets. */
-function makeNodeClass(name, def, app) {
+export function makeNodeClass(name, def, app) {
   const layout = widgetLayout(def);
   const sockets = socketInputs(def);
   class ServerNode extends LGraphNode {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import pytest
 
@@ -191,12 +192,15 @@ def _history(ed, prompt_id: str) -> dict:
     return hist[prompt_id]
 
 
-def test_subgraph_workflow_loads_saves_and_queues_in_the_editor(new_editor, toy_server, tmp_path):
+def test_subgraph_workflow_loads_saves_and_queues_in_the_editor(new_editor, toy_server, tmp_path, output_dir):
     ed = new_editor(toy_server.url).open()
     page = ed.page
     ed.js("app.panels.clearMessages()")      # the default graph's nodes are not toy nodes
     path = tmp_path / "subgraphs.json"
-    path.write_text(json.dumps(_subgraph_workflow()))
+    workflow = _subgraph_workflow()
+    for node, pos in zip(workflow["nodes"], [[40, 80], [380, 80], [760, 40], [760, 240]]):
+        node["pos"] = pos
+    path.write_text(json.dumps(workflow))
     page.set_input_files("#file-input", str(path))
     page.wait_for_function("app.graph.getNodeById(20) && app.graph.getNodeById(20).type === 'sg-a'")
     page.wait_for_selector("#messages .message:has-text('Loaded subgraphs.json')")
@@ -213,6 +217,7 @@ def test_subgraph_workflow_loads_saves_and_queues_in_the_editor(new_editor, toy_
     assert inst["outputs"] == [["STRING", "STRING", 1], ["sum", "INT", 1]]
     assert inst["widgets"] == [["steps", 9]]
     assert "not supported in this editor" in inst["description"]
+    page.screenshot(path=os.path.join(output_dir, "editor_subgraph_instance.png"))
     # the title tooltip is that description
     tip = ed.js("""async () => { const { tooltipAt } = await import('/js/nodes.js');
         const n = app.graph.getNodeById(20); return tooltipAt(n, [n.pos[0] + 10, n.pos[1] - 10]); }""")
@@ -261,4 +266,12 @@ def test_subgraph_workflow_loads_saves_and_queues_in_the_editor(new_editor, toy_
     assert ed.js("document.querySelectorAll('#messages .message.error').length") == 0
     assert sorted(ed.js("Object.keys(app.graphToPrompt().output)")) == sorted(
         FLAT_IDS + [f"{new}:1", f"{new}:2:1", f"{new}:3", str(made["out"])])
+    # events and errors of nodes inside a subgraph land on the instance
+    assert ed.js("app.nodeTitle('20:2:1')") == "A #20:2:1"
+    ed.set_widget(20, "steps", 0)                      # below the inner ToySampler's min of 1
+    ed.queue_and_wait(lambda: ed.js("async () => { window.__queued = await app.queuePrompt(); }"))
+    assert list(ed.js("window.__queued.node_errors")) == ["20:1"]      # 31 still runs, 30 does not
+    errors = ed.js("app.nodeErrors")
+    assert list(errors) == ["20"] and errors["20"]["lines"][0].startswith("ToySampler #20:1: steps: ")
+    page.wait_for_selector("#messages .message.error:has-text('A › ToySampler')")
     assert ed.errors == []

@@ -366,14 +366,15 @@ export class App {
   showNodeErrors(nodeErrors, topError) {
     const rows = [];
     for (const [id, info] of Object.entries(nodeErrors)) {
-      const node = this.graph.getNodeById(Number(id));
+      const node = this.nodeForApiId(id);
+      const inner = String(id).includes(":");   // a node inside a subgraph: marked on its instance
       const lines = (info.errors || []).map((e) => {
         const input = e.extra_info && e.extra_info.input_name;
         const details = e.details && e.details !== input ? ` (${e.details})` : "";
-        return `${input ? `${input}: ` : ""}${e.message}${details}`;
+        return `${inner ? `${info.class_type} #${id}: ` : ""}${input ? `${input}: ` : ""}${e.message}${details}`;
       });
-      this.nodeErrors[id] = { lines, classType: info.class_type };
-      rows.push({ id, title: node ? node.title : info.class_type, lines });
+      this.markError(id, lines, info.class_type);
+      rows.push({ id, title: node ? (inner ? `${node.title} › ${info.class_type}` : node.title) : info.class_type, lines });
     }
     const heading = topError ? `${topError.message || "Prompt failed validation"}` : "Some outputs failed validation";
     this.panels.showErrors(heading, topError && !rows.length ? topError.details || "" : "", rows);
@@ -391,7 +392,7 @@ export class App {
     });
     on("execution_cached", (d) => { this.lastCached = d.nodes || []; });
     on("executing", (d) => {
-      const prev = this.runningNodeId != null ? this.graph.getNodeById(Number(this.runningNodeId)) : null;
+      const prev = this.nodeForApiId(this.runningNodeId);
       if (prev) prev.progress = undefined;
       this.runningNodeId = d.node;
       if (d.node != null) this.executedNodes.push(String(d.node));
@@ -406,19 +407,19 @@ export class App {
       this.canvas.setDirty(true, true);
     });
     on("progress", (d) => {
-      const node = this.graph.getNodeById(Number(d.node ?? this.runningNodeId));
+      const node = this.nodeForApiId(d.node ?? this.runningNodeId);
       if (node) node.progress = d.max ? d.value / d.max : 0;
       this.panels.setProgress(d.value, d.max, this.nodeTitle(d.node ?? this.runningNodeId));
       this.canvas.setDirty(true, false);
     });
     on("executed", (d) => {
-      const node = this.graph.getNodeById(Number(d.display_node ?? d.node));
+      const node = this.nodeForApiId(d.display_node ?? d.node);
       if (node && d.output && Array.isArray(d.output.images)) node.setOutputImages?.(d.output.images);
       this.canvas.setDirty(true, true);
     });
     on("execution_error", (d) => {
       const id = String(d.node_id);
-      this.nodeErrors[id] = { lines: [`${d.exception_type}: ${d.exception_message}`], classType: d.node_type };
+      this.markError(id, [`${d.exception_type}: ${d.exception_message}`], d.node_type);
       this.panels.showExecutionError(d, this.nodeTitle(id));
       this.canvas.setDirty(true, true);
     });
@@ -427,7 +428,7 @@ export class App {
     });
     on("b_preview", (frame) => {
       const id = frame.meta?.node_id ?? this.runningNodeId;
-      const node = id != null ? this.graph.getNodeById(Number(id)) : null;
+      const node = this.nodeForApiId(id);
       if (!node) return;
       const img = new Image();
       img.onload = () => this.canvas.setDirty(true, false);
@@ -442,8 +443,20 @@ export class App {
   }
 
   nodeTitle(id) {
-    const node = id != null ? this.graph.getNodeById(Number(id)) : null;
+    const node = this.nodeForApiId(id);
     return node ? `${node.title} #${id}` : id != null ? `#${id}` : "";
+  }
+
+  /** The graph node an API prompt node id stands for: "20:1:3" (inside subgraphs) is instance 20. */
+  nodeForApiId(id) {
+    return id != null ? this.graph.getNodeById(Number(String(id).split(":")[0])) : null;
+  }
+
+  /** Record error lines for an API node id; those of nodes inside a subgraph add up on its instance. */
+  markError(id, lines, classType) {
+    const key = String(id).split(":")[0];
+    const prev = key !== String(id) ? this.nodeErrors[key] : null;
+    this.nodeErrors[key] = { lines: prev ? prev.lines.concat(lines) : lines, classType };
   }
 
   bindKeys() {

@@ -10,10 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
 from tests.browser.test_js_units import run_js
+from tests.conftest import ROOT
 from tests.graph.test_workflow_ui import _subgraph_workflow
 
 pytestmark = pytest.mark.browser
@@ -68,8 +71,8 @@ def _variants() -> dict[str, dict]:
                                     {"name": "steps", "type": "INT", "link": None, "widget": {"name": "steps"}}],
                          "outputs": [{"name": "STRING", "type": "STRING", "links": [6]},
                                      {"name": "sum", "type": "INT", "links": []}]})
-    two["nodes"].append({"id": 32, "type": "ToyOutput", "mode": 0, "inputs": [{"name": "value", "type": "*", "link": 6}],
-                         "outputs": []})
+    two["nodes"].append({"id": 32, "type": "ToyOutput", "mode": 0,
+                         "inputs": [{"name": "value", "type": "*", "link": 6}], "outputs": []})
     two["nodes"][0]["outputs"][0]["links"].append(5)
     two["links"] += [[5, 1, 0, 21, 0, "TOYMODEL"], [6, 21, 0, 32, 0, "STRING"]]
     out["two_instances"] = two
@@ -157,19 +160,15 @@ def test_used_definitions_follow_nesting(tmp_path):
     assert [k for k, _ in res[0]["ok"]] == ["sg-a", "sg-b"]
     assert sorted(res[1]["ok"]) == ["ToyAdd", "ToyConstInt", "ToySampler", "sg-b"]
     # usedSubgraphDefinitions takes a Map: built in node from the [id, definition] pairs
-    import shutil
-    import subprocess
-
-    from tests.conftest import ROOT
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node (v18+) is not installed")
     script = tmp_path / "used.mjs"
     script.write_text(
         f'import {{ usedSubgraphDefinitions }} from "{ROOT}/web/js/subgraphs.js";\n'
         f"const defs = new Map({json.dumps(defs)});\n"
         "const ids = (nodes) => usedSubgraphDefinitions(nodes, defs).map((d) => d.id);\n"
         'console.log(JSON.stringify([ids([{type: "sg-a"}]), ids([{type: "sg-b"}, {type: "X"}]), ids([])]));\n')
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node (v18+) is not installed")
     proc = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [["sg-a", "sg-b"], ["sg-b"], []]
@@ -274,4 +273,12 @@ def test_subgraph_workflow_loads_saves_and_queues_in_the_editor(new_editor, toy_
     errors = ed.js("app.nodeErrors")
     assert list(errors) == ["20"] and errors["20"]["lines"][0].startswith("ToySampler #20:1: steps: ")
     page.wait_for_selector("#messages .message.error:has-text('A › ToySampler')")
+    # a node type inside a subgraph that this server lacks is named when the workflow loads
+    workflow["definitions"]["subgraphs"][1]["nodes"][0]["type"] = "NoSuchInnerNode"
+    path.write_text(json.dumps(workflow))
+    ed.js("app.panels.clearMessages()")
+    page.set_input_files("#file-input", str(path))
+    page.wait_for_selector("#messages .message.error:has-text('not installed on this server')")
+    assert "NoSuchInnerNode" in page.locator("#messages .message.error").first.inner_text()
+    assert ed.js("app.graph.getNodeById(20).title") == "A"
     assert ed.errors == []

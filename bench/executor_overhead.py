@@ -7,9 +7,9 @@ N independent adds -> one collector with N inputs -> output). For each size:
 
 * in process: ``Executor.execute`` (validation included) cold (every node runs) and fully
   cached (an identical prompt again), microseconds per node;
-* end to end through the HTTP API: POST /prompt to a server built with
-  engine.server.app.create_app on 127.0.0.1 (in this process, with run_server's process
-  settings), until its /history entry is received; "HTTP" posts without a client_id (no
+* end to end through the HTTP API: POST /prompt to the real server (engine.server.app.run_server,
+  as `python main.py` starts it, with the toy nodes) in its own process on 127.0.0.1, until the
+  prompt's /history entry is received; "HTTP" posts without a client_id (no
   per-node websocket messages), "HTTP+ws" with one, the benchmark reading and decoding every
   message on its open websocket as the editor would. Encoding the request body and decoding
   the (prompt-sized) history entry are the client's work and are not timed.
@@ -23,13 +23,11 @@ Targets (end to end): <= 50 us/node cold, <= 10 us/node fully cached, flat in N.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -44,26 +42,24 @@ from engine.graph.registry import Registry  # noqa: E402
 from tests.toy_nodes import register_toy_nodes  # noqa: E402
 
 
-class BenchCollect:
-    """Sums up to ``width`` INT inputs named v0..v{width-1} (the wide fan-in's sink)."""
+def collector_class(width: int) -> type:
+    """A node summing up to ``width`` INT inputs v0..v{width-1} (the wide fan-in's sink), registered as
+    ``BenchCollect{width}``: a fixed input list, as a real node with that many inputs has."""
+    types = {"optional": {f"v{i}": ("INT", {"forceInput": True}) for i in range(width)}}
 
-    width = 10000
-    _types: dict = {}
+    class BenchCollect:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return types
 
-    @classmethod
-    def INPUT_TYPES(cls):
-        # Built once per width, as a node with a fixed input list would return a constant: building
-        # 10,000 entries on every call is the node's own cost, not the engine's overhead.
-        if cls.width not in cls._types:
-            cls._types[cls.width] = {"optional": {f"v{i}": ("INT", {"forceInput": True}) for i in range(cls.width)}}
-        return cls._types[cls.width]
+        RETURN_TYPES = ("INT",)
+        FUNCTION = "run"
+        CATEGORY = "bench"
 
-    RETURN_TYPES = ("INT",)
-    FUNCTION = "run"
-    CATEGORY = "bench"
-
-    def run(self, **values):
-        return (sum(values.values()),)
+        def run(self, **values):
+            return (sum(values.values()),)
+    BenchCollect.__name__ = BenchCollect.__qualname__ = f"BenchCollect{width}"
+    return BenchCollect
 
 
 def chain(n: int, start: int) -> dict:
@@ -79,7 +75,7 @@ def fan_in(n: int, start: int) -> dict:
     p = {"root": {"class_type": "ToyConstInt", "inputs": {"value": start}}}
     for i in range(width):
         p[str(i)] = {"class_type": "ToyAdd", "inputs": {"a": ["root", 0], "b": i}}
-    p["sum"] = {"class_type": "BenchCollect", "inputs": {f"v{i}": [str(i), 0] for i in range(width)}}
+    p["sum"] = {"class_type": f"BenchCollect{width}", "inputs": {f"v{i}": [str(i), 0] for i in range(width)}}
     p["out"] = {"class_type": "ToyOutput", "inputs": {"value": ["sum", 0]}}
     return p
 
@@ -87,23 +83,46 @@ def fan_in(n: int, start: int) -> dict:
 SHAPES = {"chain": chain, "fan-in": fan_in}
 
 
-def make_registry() -> Registry:
+def make_registry(sizes: list[int]) -> Registry:
     r = Registry()
     register_toy_nodes(r)
-    r.register("BenchCollect", BenchCollect, module="bench")
+    for n in sizes:
+        r.register(f"BenchCollect{n - 3}", collector_class(n - 3), module="bench")
     return r
 
 
+def _threads_cpu_ns(pid: int) -> int:
+    """CPU time of every thread of process ``pid`` in ns (Linux schedstat: ns resolution, where
+    /proc/<pid>/stat counts 10 ms ticks, too coarse for a 1 ms prompt)."""
+    total = 0
+    task_dir = f"/proc/{pid}/task"
+    for tid in os.listdir(task_dir):
+        try:
+            with open(f"{task_dir}/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass   # the thread ended meanwhile
+    return total
+
+
 class _Timer:
-    """Wall time and this process's CPU time (all threads: client, server, worker)."""
+    """Wall time and CPU time: this process's (all threads) or, given ``pid``, that server process's."""
+
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid
+
+    def _cpu(self) -> float:
+        if self.pid is None:
+            return time.process_time()
+        return _threads_cpu_ns(self.pid) / 1e9
 
     def __enter__(self):
-        self.w0, self.c0 = time.perf_counter(), time.process_time()
+        self.w0, self.c0 = time.perf_counter(), self._cpu()
         return self
 
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.w0
-        self.cpu = time.process_time() - self.c0
+        self.cpu = self._cpu() - self.c0
 
 
 def _best(samples: list[_Timer], n: int) -> tuple[float, float]:
@@ -115,8 +134,7 @@ def bench_in_process(sizes: list[int], repeat: int) -> list[tuple]:
     tmp = tempfile.mkdtemp(prefix="bench-graph-")
     for shape, build in SHAPES.items():
         for n in sizes:
-            BenchCollect.width = n
-            ex = Executor(make_registry(), make_cache("classic"), NodeContext(paths=FolderPaths(tmp)))
+            ex = Executor(make_registry([n]), make_cache("classic"), NodeContext(paths=FolderPaths(tmp)))
             cold, cached = [], []
             for r in range(repeat):
                 p = build(n, start=1000 + r)
@@ -140,41 +158,33 @@ def _free_port() -> int:
 
 
 class _Server:
-    """create_app(...) served by aiohttp on 127.0.0.1 in a background thread."""
+    """The real server (engine.server.app.run_server, as `python main.py` runs it) with the toy nodes,
+    in its own process on 127.0.0.1: the client (this process) shares no GIL with it, as an editor or
+    an API client would not."""
 
-    def __init__(self, tmp: str) -> None:
-        from aiohttp import web
-
-        from engine.server.app import create_app
-        sys.path.insert(0, ROOT)
-        import main as cli
+    def __init__(self, tmp: str, sizes: list[int]) -> None:
+        import subprocess
+        import urllib.error
         self.port = _free_port()
-        args = cli.build_parser().parse_args(["--port", str(self.port), "--base-directory", tmp,
-                                              "--disable-all-custom-nodes"])
-        paths = FolderPaths(tmp)
-        paths.ensure_dirs()
-        registry = make_registry()
-        executor = Executor(registry, make_cache("classic"), NodeContext(paths=paths, args=args))
-        self.app = create_app(args, registry, executor, paths)
-        self.loop = asyncio.new_event_loop()
-        self._web = web
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
-        self.thread.start()
-        if not ready.wait(60):
-            raise RuntimeError("server did not start within 60 s")
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(tmp, "server.log"), "w+")
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", str(self.port), tmp,
+                                      "--sizes", ",".join(map(str, sizes))],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"bench server exited {self.proc.returncode}:\n{self.log.read()}")
+            try:
+                with urllib.request.urlopen(self.base + "/prompt", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("bench server did not answer within 120 s") from None
+                time.sleep(0.1)
         self.dropped = 0
         self.ws = None
-
-    def _serve(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.runner = self._web.AppRunner(self.app, access_log=None)
-        self.loop.run_until_complete(self.runner.setup())
-        site = self._web.TCPSite(self.runner, "127.0.0.1", self.port)
-        self.loop.run_until_complete(site.start())
-        ready.set()
-        self.loop.run_forever()
 
     def connect(self, timeout_s: float = 600.0) -> None:
         """One websocket for the whole benchmark (as an open editor tab has), read by this thread."""
@@ -238,18 +248,33 @@ class _Server:
         if with_client:
             body["client_id"] = "bench"
         data = json.dumps(body).encode()
-        with _Timer() as t:
+        with _Timer(self.proc.pid) as t:
             raw = self.run_prompt(data, with_client)
         entry = next(iter(json.loads(raw).values()))
         assert entry["status"]["status_str"] == "success", entry["status"]
         return t
 
     def close(self) -> None:
-        async def stop():
-            await self.runner.cleanup()
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(60)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except Exception:  # noqa: BLE001 - a server that does not stop is killed
+            self.proc.kill()
+            self.proc.wait(10)
+        self.log.close()
+
+
+def serve(port: int, tmp: str, sizes: list[int]) -> None:
+    """--serve: run_server with the toy nodes and the collectors of ``sizes`` (the bench's server process)."""
+    from engine.server.app import run_server
+    sys.path.insert(0, ROOT)
+    import main as cli
+    args = cli.build_parser().parse_args(["--port", str(port), "--base-directory", tmp, "--disable-all-custom-nodes"])
+    paths = FolderPaths(tmp)
+    paths.ensure_dirs()
+    registry = make_registry(sizes)
+    executor = Executor(registry, make_cache("classic"), NodeContext(paths=paths, args=args))
+    run_server(args, registry, executor, paths)
 
 
 def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
@@ -261,9 +286,7 @@ def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
         print(f"HTTP benchmark skipped: engine.server.app.create_app is not available ({ex})")
         return []
     rows = []
-    server = _Server(tempfile.mkdtemp(prefix="bench-http-"))
-    from engine.server.app import tune_process
-    tune_process()   # what run_server does for a real server (GC freeze, GIL switch interval)
+    server = _Server(tempfile.mkdtemp(prefix="bench-http-"), sizes)
     try:
         server.connect()
         server.timed_run(chain(10, 1), True)  # warm-up
@@ -277,7 +300,6 @@ def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
                     walls[1].append(server.timed_run(p, with_client).wall)
                 fixed[label] = (min(walls[0]) * 1e3, min(walls[1]) * 1e3)
             for n in sizes:
-                BenchCollect.width = n
                 cold, cached = [], []
                 for r in range(repeat):
                     p = build(n, start=5000 + n + r)
@@ -300,16 +322,20 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the best is reported")
     ap.add_argument("--no-http", action="store_true", help="skip the end-to-end HTTP measurement")
     ap.add_argument("--no-in-process", action="store_true", help="skip the in-process measurement")
+    ap.add_argument("--serve", nargs=2, metavar=("PORT", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.serve:
+        serve(int(args.serve[0]), args.serve[1], sizes)
+        return
     sys.setrecursionlimit(1000)  # no part of the engine may need more
     rows = [] if args.no_in_process else bench_in_process(sizes, args.repeat)
     fixed: dict[str, tuple[float, float]] = {}
     if not args.no_http:
         rows += bench_http(sizes, args.repeat, fixed)
-    print("\nus per node, best of", args.repeat, "(wall = elapsed; cpu = this process's CPU time, all threads,"
-          " which other processes' load does not inflate;\nmarginal = (wall - the path's fixed per-prompt cost)"
-          " / nodes, the part that grows with the graph)")
+    print("\nus per node, best of", args.repeat, "(wall = elapsed; cpu = CPU time of the process doing the work,"
+          " all threads: this one in-process, the server process through HTTP;\nmarginal = (wall - the path's"
+          " fixed per-prompt cost) / nodes, the part that grows with the graph)")
     for label, (fc, fk) in fixed.items():
         print(f"  {label}: fixed per-prompt cost (3-node prompt) {fc:.2f} ms cold, {fk:.2f} ms cached")
     for shape in SHAPES:

@@ -188,13 +188,18 @@ def ui_to_api(workflow: dict, registry: Registry, rng: random.Random | None = No
     # 1. Primitive nodes push their value into the widgets they feed (through reroutes too);
     #    promoted widgets of subgraph instances do the same for the inner widgets they stand for.
     overrides: dict[str, dict[str, Any]] = widget_overrides
+    # Links by origin node, from the links table (after flattening, a primitive's own output list
+    # still names the link to the subgraph instance it fed, not the rewired ones).
+    leaving: dict[str, list] = {}
+    for lid, link in links.items():
+        leaving.setdefault(str(link[0]), []).append(lid)
     for nid, node in nodes.items():
         if node["type"] != "PrimitiveNode":
             continue
         values = node.get("widgets_values") or []
         if not values:
             continue
-        stack = [lid for out in (node.get("outputs") or []) for lid in (out.get("links") or [])]
+        stack = list(leaving.get(nid, ()))
         seen: set[int] = set()
         while stack:
             lid = stack.pop()
@@ -206,7 +211,7 @@ def ui_to_api(workflow: dict, registry: Registry, rng: random.Random | None = No
             if target is None:
                 continue
             if target["type"] == "Reroute":
-                stack.extend(l for out in (target.get("outputs") or []) for l in (out.get("links") or []))
+                stack.extend(leaving.get(str(target_id), ()))
                 continue
             ins = target.get("inputs") or []
             if 0 <= target_slot < len(ins):
@@ -302,6 +307,9 @@ def _flatten_subgraphs(nodes: dict[str, dict], links: dict, subgraphs: dict[str,
         widget_values = inst.get("widgets_values") if isinstance(inst.get("widgets_values"), list) else []
         widget_slots = [i for i, slot in enumerate(inst_inputs) if slot.get("widget")]
         promoted = {i: widget_values[k] for k, i in enumerate(widget_slots) if k < len(widget_values)}
+        # A nested instance: values its parent instance promoted into it win over its own.
+        from_parent = overrides.pop(sid, {})
+        promoted.update({k[1]: v for k, v in from_parent.items() if isinstance(k, tuple)})
         for lid, (o_id, o_slot, t_id, t_slot, ltype) in inner_links.items():
             if str(t_id) == str(SUBGRAPH_OUTPUT_ID):
                 continue
@@ -318,14 +326,29 @@ def _flatten_subgraphs(nodes: dict[str, dict], links: dict, subgraphs: dict[str,
                 continue
             links[new_id[lid]] = (f"{sid}:{o_id}", o_slot, target, t_slot, ltype)
         # Outer links leaving the instance now leave the inner node wired to that output.
-        out_src = {t_slot: (f"{sid}:{o_id}", o_slot) for (o_id, o_slot, t_id, t_slot, _)
-                   in inner_links.values() if str(t_id) == str(SUBGRAPH_OUTPUT_ID)}
+        # An output wired straight to an input of the subgraph passes on what feeds that input:
+        # the outer link's origin, or the promoted value (pushed into the widgets it reaches).
+        out_src: dict[int, tuple] = {}
+        for o_id, o_slot, t_id, t_slot, _ in inner_links.values():
+            if str(t_id) != str(SUBGRAPH_OUTPUT_ID):
+                continue
+            if str(o_id) != str(SUBGRAPH_INPUT_ID):
+                out_src[t_slot] = ("link", f"{sid}:{o_id}", o_slot)
+                continue
+            outer = inst_inputs[o_slot].get("link") if o_slot < len(inst_inputs) else None
+            if outer is not None and outer in links:
+                out_src[t_slot] = ("link", str(links[outer][0]), links[outer][1])
+            elif o_slot in promoted:
+                out_src[t_slot] = ("value", promoted[o_slot])
         for lid, (o_id, o_slot, t_id, t_slot, ltype) in list(links.items()):
             if str(o_id) == sid:
-                if o_slot in out_src:
-                    links[lid] = (out_src[o_slot][0], out_src[o_slot][1], t_id, t_slot, ltype)
-                else:
-                    del links[lid]
+                src = out_src.get(o_slot)
+                if src is not None and src[0] == "link":
+                    links[lid] = (src[1], src[2], t_id, t_slot, ltype)
+                    continue
+                if src is not None:
+                    overrides.setdefault(str(t_id), {})[("slot", t_slot)] = src[1]
+                del links[lid]
         for inner in sg.get("nodes") or []:
             nid = f"{sid}:{inner['id']}"
             node = dict(inner)

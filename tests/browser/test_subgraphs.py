@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.test_js_units import run_js
 from tests.conftest import ROOT
-from tests.graph.test_workflow_ui import _subgraph_workflow
+from tests.graph.test_workflow_ui import _nested_promoted, _pass_through, _primitive_feeds_instance, _subgraph_workflow
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +76,10 @@ def _variants() -> dict[str, dict]:
     two["nodes"][0]["outputs"][0]["links"].append(5)
     two["links"] += [[5, 1, 0, 21, 0, "TOYMODEL"], [6, 21, 0, 32, 0, "STRING"]]
     out["two_instances"] = two
+    out["primitive_feeds_instance"] = _primitive_feeds_instance()
+    out["nested_promoted_value"] = _nested_promoted()
+    out["pass_through_value"] = _pass_through(linked=False)
+    out["pass_through_link"] = _pass_through(linked=True)
     return out
 
 

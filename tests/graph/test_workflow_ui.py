@@ -162,6 +162,70 @@ def _subgraph_workflow() -> dict:
     }
 
 
+def _primitive_feeds_instance() -> dict:
+    """A PrimitiveNode drives instance 20's promoted 'steps' input."""
+    wf = _subgraph_workflow()
+    wf["nodes"].append({"id": 41, "type": "PrimitiveNode", "mode": 0, "inputs": [],
+                        "outputs": [{"name": "INT", "type": "INT", "links": [7], "widget": {"name": "steps"}}],
+                        "widgets_values": [13, "fixed"]})
+    wf["nodes"][1]["inputs"][1]["link"] = 7
+    wf["links"].append([7, 41, 0, 20, 1, "INT"])
+    return wf
+
+
+def _nested_promoted() -> dict:
+    """Subgraph B gets a promoted 'value' input; A forwards its own promoted input 'inner' into it."""
+    wf = _subgraph_workflow()
+    sg_a, sg_b = wf["definitions"]["subgraphs"]
+    sg_b["inputs"] = [{"id": "bi", "name": "value", "type": "INT", "linkIds": [202]}]
+    sg_b["nodes"][0]["inputs"] = [{"name": "value", "type": "INT", "link": 202, "widget": {"name": "value"}}]
+    sg_b["links"].append({"id": 202, "origin_id": -10, "origin_slot": 0, "target_id": 1, "target_slot": 0,
+                          "type": "INT"})
+    sg_a["inputs"].append({"id": "i2", "name": "inner", "type": "INT", "linkIds": [106]})
+    sg_a["nodes"][1]["inputs"] = [{"name": "value", "type": "INT", "link": 106, "widget": {"name": "value"}}]
+    sg_a["nodes"][1]["widgets_values"] = [8]
+    sg_a["links"].append({"id": 106, "origin_id": -10, "origin_slot": 2, "target_id": 2, "target_slot": 0,
+                          "type": "INT"})
+    wf["nodes"][1]["inputs"].append({"name": "inner", "type": "INT", "link": None, "widget": {"name": "inner"}})
+    wf["nodes"][1]["widgets_values"] = [9, 21]
+    return wf
+
+
+def _pass_through(linked: bool) -> dict:
+    """A's third output is wired straight to its 'steps' input: value-fed, or link-fed from node 40."""
+    wf = _subgraph_workflow()
+    sg_a = wf["definitions"]["subgraphs"][0]
+    sg_a["outputs"].append({"id": "o2", "name": "pass", "type": "INT", "linkIds": [107]})
+    sg_a["links"].append({"id": 107, "origin_id": -10, "origin_slot": 1, "target_id": -20, "target_slot": 2,
+                          "type": "INT"})
+    wf["nodes"][1]["outputs"].append({"name": "pass", "type": "INT", "links": [8]})
+    wf["nodes"].append({"id": 33, "type": "ToyOutput", "mode": 0, "inputs": [{"name": "value", "type": "*", "link": 8}],
+                        "outputs": []})
+    wf["links"].append([8, 20, 2, 33, 0, "INT"])
+    if linked:
+        wf["nodes"].append({"id": 40, "type": "ToyConstInt", "mode": 0, "inputs": [],
+                            "outputs": [{"name": "INT", "type": "INT", "links": [4]}], "widgets_values": [3]})
+        wf["nodes"][1]["inputs"][1]["link"] = 4
+        wf["links"].append([4, 40, 0, 20, 1, "INT"])
+    return wf
+
+
+def test_subgraph_edge_cases_flatten_as_the_editor_does(registry, executor):
+    """A primitive feeding an instance input, a promoted value forwarded into a nested instance, and an
+    output wired straight to an input (fed by a value or by a link) all reach the right inner inputs."""
+    p = ui_to_api(_primitive_feeds_instance(), registry)
+    assert p["20:1"]["inputs"]["steps"] == 13 and "41" not in p
+    p = ui_to_api(_nested_promoted(), registry)
+    assert p["20:2:1"]["inputs"] == {"value": 21} and p["20:1"]["inputs"]["steps"] == 9
+    res = executor.execute(p, "nested")
+    assert res.success and res.outputs["31"]["value"] == [25]
+    p = ui_to_api(_pass_through(linked=False), registry)
+    assert p["33"]["inputs"] == {"value": 9}
+    p = ui_to_api(_pass_through(linked=True), registry)
+    assert p["33"]["inputs"] == {"value": ["40", 0]} and p["20:1"]["inputs"]["steps"] == ["40", 0]
+    assert executor.execute(p, "pass").outputs["33"]["value"] == [3]
+
+
 def test_subgraphs_flatten_with_outer_inner_ids(registry, executor):
     prompt = ui_to_api(_subgraph_workflow(), registry)
     strip = {k: (v["class_type"], v["inputs"]) for k, v in prompt.items()}

@@ -69,6 +69,9 @@ export function flattenSubgraphs(nodesIn, linksIn, subgraphs, overrides) {
     const promoted = new Map();
     instInputs.map((slot, i) => (truthy(slot.widget) ? i : -1)).filter((i) => i >= 0)
       .forEach((i, k) => { if (k < values.length) promoted.set(i, values[k]); });
+    // A nested instance: values its parent instance promoted into it win over its own.
+    for (const [slot, v] of slotValues.get(sid) || []) promoted.set(slot, v);
+    slotValues.delete(sid);
     for (const [lid, l] of innerLinks) {
       if (String(l.target_id) === String(SUBGRAPH_OUTPUT_ID)) continue;
       const target = `${sid}:${l.target_id}`;
@@ -93,18 +96,36 @@ export function flattenSubgraphs(nodesIn, linksIn, subgraphs, overrides) {
         target_slot: l.target_slot, type: l.type });
     }
     // Outer links leaving the instance now leave the inner node wired to that output.
+    // An output wired straight to an input of the subgraph passes on what feeds that input: the
+    // outer link's origin, or the promoted value (pushed into the widgets it reaches).
     const outSrc = new Map();
     for (const l of innerLinks.values()) {
-      if (String(l.target_id) === String(SUBGRAPH_OUTPUT_ID)) outSrc.set(l.target_slot, [`${sid}:${l.origin_id}`, l.origin_slot]);
+      if (String(l.target_id) !== String(SUBGRAPH_OUTPUT_ID)) continue;
+      if (String(l.origin_id) !== String(SUBGRAPH_INPUT_ID)) {
+        outSrc.set(l.target_slot, { link: [`${sid}:${l.origin_id}`, l.origin_slot] });
+        continue;
+      }
+      const outer = l.origin_slot < instInputs.length ? instInputs[l.origin_slot].link : null;
+      if (outer != null && links.has(String(outer))) {
+        const o = links.get(String(outer));
+        outSrc.set(l.target_slot, { link: [String(o.origin_id), o.origin_slot] });
+      } else if (promoted.has(l.origin_slot)) {
+        outSrc.set(l.target_slot, { value: promoted.get(l.origin_slot) });
+      }
     }
     for (const [lid, l] of [...links]) {
       if (String(l.origin_id) !== sid) continue;
-      if (outSrc.has(l.origin_slot)) {
-        const [origin, slot] = outSrc.get(l.origin_slot);
-        links.set(lid, { ...l, origin_id: origin, origin_slot: slot });
-      } else {
-        links.delete(lid);
+      const src = outSrc.get(l.origin_slot);
+      if (src && src.link) {
+        links.set(lid, { ...l, origin_id: src.link[0], origin_slot: src.link[1] });
+        continue;
       }
+      if (src) {
+        const target = String(l.target_id);
+        if (!slotValues.has(target)) slotValues.set(target, new Map());
+        slotValues.get(target).set(l.target_slot, src.value);
+      }
+      links.delete(lid);
     }
     const rename = (id) => newId.get(String(id)) ?? null;
     for (const inner of sg.nodes || []) {

@@ -82,7 +82,7 @@ function drawStatus(node, ctx, app) {
     const lines = wrapText(ctx, err.lines.join(" · "), Math.max(node.size[0], 280), 3);
     lines.forEach((line, i) => ctx.fillText(line, 0, -title - 10 - (lines.length - 1 - i) * 16));
     ctx.restore();
-  } else if (app.runningNodeId != null && String(app.runningNodeId) === String(node.id)) {
+  } else if (app.runningNodeId != null && app.nodeForApiId(app.runningNodeId) === node) {  // inner ids too
     ctx.save();
     ctx.strokeStyle = "#00ff66";
     ctx.lineWidth = 3;

@@ -127,6 +127,7 @@ class _Run:
         self.infos = ClassInfoCache(executor.registry, executor._info_memo)
         self.cache = executor.cache
         self.sigs: dict[str, str] = {}
+        self.volatile = False   # a node whose signature includes IS_CHANGED (so it changes between runs)
         self.outputs: dict[str, list[list]] = {}  # node_id -> per-slot list of items
         self.ui: dict[str, dict] = {}
         self.executed: list[str] = []
@@ -183,6 +184,8 @@ class _Run:
             class_type = node["class_type"]
             info = infos.info(class_type)
             inputs = node.get("inputs", _EMPTY)
+            if info.has_is_changed:
+                self.volatile = True
             changed = self._is_changed(nid, info, inputs) if info.has_is_changed else None
             uid = nid if info.not_idempotent or "UNIQUE_ID" in info.hidden_kinds else None
             sigs[nid] = signature_for(class_type, inputs, sigs, changed, uid)
@@ -375,6 +378,9 @@ class Executor:
         self._lock = threading.Lock()
         self._objects: dict[tuple, Any] = {}   # (node_id, class_type) -> instance, kept for the latest prompt
         self._info_memo = ClassInfoMemo()      # parsed INPUT_TYPES reused across runs while unchanged
+        # (prompt JSON text, outputs) -> the signatures computed for it, when none depended on IS_CHANGED:
+        # the same text gives the same signatures, so a re-run of an unchanged prompt skips them.
+        self._sig_memo: tuple[tuple, dict[str, str]] | None = None
 
     def interrupt(self) -> None:
         """Stop the current run between nodes and at the node's next check_interrupt()."""
@@ -394,8 +400,11 @@ class Executor:
 
     # -- public entry --------------------------------------------------------
     def execute(self, prompt: dict, prompt_id: str, extra_data: dict | None = None,
-                outputs_to_execute: list[str] | None = None, listener: Any = None) -> ExecutionResult:
-        args = (prompt, prompt_id, extra_data or {}, outputs_to_execute, listener)
+                outputs_to_execute: list[str] | None = None, listener: Any = None,
+                prompt_text: str | None = None) -> ExecutionResult:
+        """Run ``prompt``. ``prompt_text``: its JSON text when the caller has it (the server's queue
+        does); an identical text with the same outputs lets a re-run reuse the node signatures."""
+        args = (prompt, prompt_id, extra_data or {}, outputs_to_execute, listener, prompt_text)
         with self._lock:
             if asyncio._get_running_loop() is None:
                 return self._execute(*args)
@@ -417,7 +426,7 @@ class Executor:
             return box["result"]
 
     def _execute(self, prompt: dict, prompt_id: str, extra_data: dict, outputs_to_execute: list[str] | None,
-                 listener: Any) -> ExecutionResult:
+                 listener: Any, prompt_text: str | None = None) -> ExecutionResult:
         self._interrupt.clear()
         ev = _Events(listener)
         run = _Run(self, prompt, prompt_id, extra_data, ev)
@@ -430,7 +439,13 @@ class Executor:
             ev.execution_start(prompt_id)
         self.cache.begin_run()
         try:
-            run.ensure_signatures(outputs_to_execute)
+            memo_key = (prompt_text, tuple(outputs_to_execute)) if prompt_text is not None else None
+            memo = self._sig_memo
+            if memo_key is not None and memo is not None and memo[0] == memo_key:
+                run.sigs.update(memo[1])
+            else:
+                run.ensure_signatures(outputs_to_execute)
+                self._sig_memo = (memo_key, dict(run.sigs)) if memo_key is not None and not run.volatile else None
             run.require(outputs_to_execute, replay=False)
             if run.pending:
                 run.plan_order()

@@ -97,7 +97,8 @@ class Worker:
         started = time.perf_counter()
         result = None
         try:
-            result = self.executor.execute(item.prompt, item.prompt_id, extra, item.outputs, listener)
+            result = self.executor.execute(item.prompt, item.prompt_id, extra, item.outputs, listener,
+                                           prompt_text=item.prompt_json)
         except Exception as e:  # noqa: BLE001 - recorded as the prompt's execution_error below
             log.exception("executor raised for prompt %s", item.prompt_id)
             if listener.finished is None:

@@ -164,6 +164,56 @@ def test_is_changed_value_is_part_of_the_key(registry, executor):
     assert res.executed == ["1", "2"] and res.outputs["2"]["value"] == ["fb"]
 
 
+def test_same_prompt_text_reuses_signatures_unless_is_changed_is_involved(registry, executor, monkeypatch):
+    """With the prompt's JSON text (as the server passes it), a re-run of the same text and outputs skips
+    computing signatures and still comes entirely from the cache; another text, other outputs, or any
+    node with IS_CHANGED in the prompt compute them again (so IS_CHANGED is asked on every run)."""
+    import json
+
+    import engine.graph.executor as ex_mod
+    calls = []
+    real = ex_mod.signature_for
+    monkeypatch.setattr(ex_mod, "signature_for", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    p = chain_prompt(5, start=1)
+    text = json.dumps(p)
+    first = executor.execute(p, "a", prompt_text=text)
+    n = len(calls)
+    assert first.success and n == 5
+    again = executor.execute(json.loads(text), "b", prompt_text=text)
+    assert again.success and again.executed == [] and again.cached == ["4"] and len(calls) == n
+    assert again.outputs == first.outputs
+    p2 = chain_prompt(5, start=2)                           # another text: computed, and runs
+    res = executor.execute(p2, "c", prompt_text=json.dumps(p2))
+    assert len(calls) == n + 5 and res.executed
+    executor.execute(p2, "d", prompt_text=json.dumps(p2), outputs_to_execute=[])   # other outputs
+    assert len(calls) == n + 5                              # nothing to compute for no outputs
+    res = executor.execute(p2, "e", prompt_text=json.dumps(p2))
+    assert len(calls) == n + 10 and res.success            # the memo now holds the no-output run: recomputed
+
+    asked = []
+
+    class Watch:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {"value": ("INT", {"default": 0})}}
+        RETURN_TYPES = ("INT",)
+        FUNCTION = "run"
+
+        @classmethod
+        def IS_CHANGED(cls, value):
+            asked.append(value)
+            return "same"
+
+        def run(self, value):
+            return (value,)
+
+    registry.register("Watch", Watch)
+    p3 = {"1": {"class_type": "Watch", "inputs": {"value": 4}}, "2": _out("1")}
+    for run_id in ("f", "g", "h"):
+        assert executor.execute(p3, run_id, prompt_text=json.dumps(p3)).success
+    assert asked == [4, 4, 4]                               # IS_CHANGED on every run: no reuse
+
+
 def test_progress_events_and_hidden_inputs(registry, executor, rec):
     class Hidden:
         @classmethod

@@ -276,13 +276,16 @@ def with_layout_of(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def find_taesd_decoder(paths, family: Family) -> str | None:
-    """Full path of models/vae_approx/<family.taesd_decoder_name>.(safetensors|pth|pt), or None."""
-    listed = set(paths.list_files("vae_approx"))
+    """Full path of models/vae_approx/<family.taesd_decoder_name>.(safetensors|pth|pt), else (ComfyUI's
+    rule) of the first listed vae_approx file whose name starts with <taesd_decoder_name>; or None."""
+    listed = paths.list_files("vae_approx")
+    names = set(listed)
     for ext in DECODER_EXTENSIONS:
         name = family.taesd_decoder_name + ext
-        if name in listed:
+        if name in names:
             return paths.full_path("vae_approx", name)
-    return None
+    other = next((f for f in listed if f.startswith(family.taesd_decoder_name)), None)
+    return paths.full_path("vae_approx", other) if other is not None else None
 
 
 def preview_dtype(device_manager=None) -> torch.dtype:

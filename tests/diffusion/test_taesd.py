@@ -202,6 +202,24 @@ def test_vae_names_need_both_parts():
     assert taesd_vae_names(["sub/taesd_encoder.pth", "sub/taesd_decoder.pth"]) == []   # top level only (ComfyUI)
 
 
+def test_preview_decoder_file_by_exact_name_then_by_prefix(tmp_path):
+    """The family's exact decoder name is preferred; otherwise any vae_approx file starting with it (ComfyUI)."""
+    from engine.diffusion.families import SD1, SDXL
+    from engine.diffusion.taesd import find_taesd_decoder
+    from engine.graph.paths import FolderPaths
+    paths = FolderPaths(str(tmp_path))
+    paths.ensure_dirs()
+    approx = tmp_path / "models" / "vae_approx"
+    approx.mkdir(parents=True, exist_ok=True)
+    assert find_taesd_decoder(paths, SD1) is None
+    (approx / "taesd_decoder_v2.safetensors").write_bytes(b"x")
+    (approx / "taesdxl_decoder.pth").write_bytes(b"x")
+    assert find_taesd_decoder(paths, SD1).endswith("taesd_decoder_v2.safetensors")
+    assert find_taesd_decoder(paths, SDXL).endswith("taesdxl_decoder.pth")
+    (approx / "taesd_decoder.pth").write_bytes(b"x")
+    assert find_taesd_decoder(paths, SD1).endswith("taesd_decoder.pth")
+
+
 # --------------------------------------------------------------------------- through the nodes
 class Recorder:
     def __init__(self) -> None:

@@ -26,12 +26,7 @@ from nodes import register_builtin_nodes
 SCALE_SD1 = 0.18215
 
 
-@pytest.fixture(autouse=True)
-def _few_threads():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_part(part: str, seed: int) -> dict[str, torch.Tensor]:

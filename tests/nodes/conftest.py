@@ -4,7 +4,6 @@ from __future__ import annotations
 import types
 
 import pytest
-import torch
 
 from engine.graph.context import NodeContext
 from engine.graph.paths import FolderPaths
@@ -13,11 +12,8 @@ from nodes import register_builtin_nodes
 
 
 @pytest.fixture(autouse=True)
-def _few_threads():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _few_threads(one_torch_thread):
     yield
-    torch.set_num_threads(old)
 
 
 @pytest.fixture

@@ -439,7 +439,8 @@ class Executor:
             ev.execution_start(prompt_id)
         self.cache.begin_run()
         try:
-            memo_key = (prompt_text, tuple(outputs_to_execute)) if prompt_text is not None else None
+            memo_key = ((prompt_text, tuple(outputs_to_execute), getattr(self.registry, "version", None))
+                        if prompt_text is not None else None)
             memo = self._sig_memo
             if memo_key is not None and memo is not None and memo[0] == memo_key:
                 run.sigs.update(memo[1])

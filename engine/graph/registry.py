@@ -33,11 +33,13 @@ class Registry:
         self._module: dict[str, str] = {}
         self.web_dirs: dict[str, str] = {}
         self.load_errors: dict[str, str] = {}
+        self.version = 0   # bumped by every register/unregister (memos keyed on the class set use it)
 
     def register(self, name: str, cls: type, display_name: str | None = None, module: str = "nodes") -> None:
         """Add (or replace) the node class ``name``; TypeError if it breaks the class convention."""
         _check_node_class(name, cls)
         self._classes[name] = cls
+        self.version += 1
         if display_name:
             self._display[name] = display_name
         else:
@@ -48,6 +50,7 @@ class Registry:
             cls.CONTEXT = self.context
 
     def unregister(self, name: str) -> None:
+        self.version += 1
         self._classes.pop(name, None)
         self._display.pop(name, None)
         self._module.pop(name, None)

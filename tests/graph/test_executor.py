@@ -207,6 +207,13 @@ def test_same_prompt_text_reuses_signatures_unless_is_changed_is_involved(regist
         def run(self, value):
             return (value,)
 
+    p4 = chain_prompt(3, start=7)
+    executor.execute(p4, "i", prompt_text=json.dumps(p4))
+    before = len(calls)
+    registry.register("ToyAdd", type(registry.get("ToyAdd").__name__, (registry.get("ToyAdd"),), {}))
+    executor.execute(p4, "j", prompt_text=json.dumps(p4))
+    assert len(calls) == before + 3                         # a class registered again: computed again
+
     registry.register("Watch", Watch)
     p3 = {"1": {"class_type": "Watch", "inputs": {"value": 4}}, "2": _out("1")}
     for run_id in ("f", "g", "h"):

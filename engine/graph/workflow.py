@@ -226,8 +226,8 @@ def ui_to_api(workflow: dict, registry: Registry, rng: random.Random | None = No
             continue
         class_type = node["type"]
         inputs: dict[str, Any] = {}
-        if registry.get(class_type) is not None:
-            specs = registry.input_specs(class_type)
+        specs = registry.input_specs(class_type) if registry.get(class_type) is not None else {}
+        if specs:
             values = node.get("widgets_values")
             if isinstance(values, dict):
                 for name, spec in specs.items():
@@ -239,8 +239,8 @@ def ui_to_api(workflow: dict, registry: Registry, rng: random.Random | None = No
                         inputs[name] = _wrap(value)
         for name, value in overrides.get(nid, {}).items():
             inputs[name] = _wrap(value)
-        if inputs and registry.get(class_type) is not None:
-            for name, spec in registry.input_specs(class_type).items():
+        if inputs:
+            for name, spec in specs.items():
                 if spec.options.get("dynamicPrompts") and isinstance(inputs.get(name), str):
                     inputs[name] = process_dynamic_prompt(inputs[name], rng)
         for slot in node.get("inputs") or []:

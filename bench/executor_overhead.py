@@ -13,8 +13,14 @@ N independent adds -> one collector with N inputs -> output). For each size:
   per-node websocket messages), "HTTP+ws" with one, the benchmark reading and decoding every
   message on its open websocket as the editor would. Encoding the request body and decoding
   the (prompt-sized) history entry are the client's work and are not timed.
+  The client keeps one HTTP/1.1 connection open, as a browser, `requests.Session` or aiohttp's
+  ClientSession do; --new-connections opens one per request instead (urllib.request.urlopen,
+  as ComfyUI's basic API example does), which adds a TCP set-up and tear-down to each request.
 
-Printed per shape: wall and CPU microseconds per node, and the "marginal" cost per node: the
+Each cell runs ``--repeat`` times, and at least 30 times for prompts under 1,000 nodes (a 100-node
+prompt takes ~2 ms, where scheduling noise on a busy 2-core machine is ±0.5 ms). Printed per
+shape: the median and the best wall time, CPU microseconds per node (best), and the "marginal"
+cost per node (from the median): the
 wall time minus the path's fixed per-prompt cost (a 3-node prompt: HTTP round trips, thread
 hand-offs, SQLite commits), divided by the node count; the part that grows with the graph.
 Cold runs change the root constant so every node's signature changes.
@@ -23,6 +29,7 @@ Targets (end to end): <= 50 us/node cold, <= 10 us/node fully cached, flat in N.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -125,8 +132,17 @@ class _Timer:
         self.cpu = self._cpu() - self.c0
 
 
-def _best(samples: list[_Timer], n: int) -> tuple[float, float]:
-    return min(t.wall for t in samples) / n * 1e6, min(t.cpu for t in samples) / n * 1e6
+def _stats(samples: list[_Timer], n: int) -> tuple[float, float, float]:
+    """(median wall, best wall, best CPU) in microseconds per node."""
+    walls = sorted(t.wall for t in samples)
+    mid = len(walls) // 2
+    median = walls[mid] if len(walls) % 2 else (walls[mid - 1] + walls[mid]) / 2
+    return median / n * 1e6, walls[0] / n * 1e6, min(t.cpu for t in samples) / n * 1e6
+
+
+def _runs(n: int, repeat: int) -> int:
+    """Runs per cell: ``repeat``, and at least 30 below 1,000 nodes (where one run is a few ms)."""
+    return max(repeat, 30) if n < 1000 else repeat
 
 
 def bench_in_process(sizes: list[int], repeat: int) -> list[tuple]:
@@ -136,7 +152,7 @@ def bench_in_process(sizes: list[int], repeat: int) -> list[tuple]:
         for n in sizes:
             ex = Executor(make_registry([n]), make_cache("classic"), NodeContext(paths=FolderPaths(tmp)))
             cold, cached = [], []
-            for r in range(repeat):
+            for r in range(_runs(n, repeat)):
                 p = build(n, start=1000 + r)
                 with _Timer() as t:
                     res = ex.execute(p, f"cold{r}")
@@ -147,7 +163,7 @@ def bench_in_process(sizes: list[int], repeat: int) -> list[tuple]:
                     res = ex.execute(p, f"cached{r}")
                 cached.append(t)
                 assert res.success and res.executed == []
-            rows.append(("in-process", shape, n) + _best(cold, n) + _best(cached, n))
+            rows.append(("in-process", shape, n) + _stats(cold, n) + _stats(cached, n))
     return rows
 
 
@@ -162,9 +178,11 @@ class _Server:
     in its own process on 127.0.0.1: the client (this process) shares no GIL with it, as an editor or
     an API client would not."""
 
-    def __init__(self, tmp: str, sizes: list[int]) -> None:
+    def __init__(self, tmp: str, sizes: list[int], new_connections: bool = False) -> None:
         import subprocess
         import urllib.error
+        self.new_connections = new_connections
+        self.conn: http.client.HTTPConnection | None = None
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(tmp, "server.log"), "w+")
@@ -195,6 +213,31 @@ class _Server:
                                               skip_utf8_validation=True)
         json.loads(self.ws.recv())   # the status greeting
 
+    def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
+        """One request: on the kept-open connection, or (new_connections) on a new one through urllib."""
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if self.new_connections:
+            req = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.read()
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                r = self.conn.getresponse()
+                data = r.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None   # the server closed an idle connection: open a new one, once
+                if attempt:
+                    raise
+                continue
+            if r.status != 200:
+                raise RuntimeError(f"{method} {path}: HTTP {r.status}: {data[:500]!r}")
+            return data
+        raise AssertionError("unreachable")
+
     def run_prompt(self, body: bytes, with_client: bool, timeout_s: float = 600.0) -> bytes:
         """POST an encoded /prompt body, wait until the prompt is done and return its /history entry.
 
@@ -206,10 +249,8 @@ class _Server:
         per-node messages; the benchmark waits for the broadcast queue status to drop to 0.
         """
         import websocket
-        req = urllib.request.Request(self.base + "/prompt", data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            pid = json.loads(r.read())["prompt_id"]
-        hist_url = f"{self.base}/history/{pid}"
+        pid = json.loads(self.request("POST", "/prompt", body))["prompt_id"]
+        hist_path = f"/history/{pid}"
         deadline = time.monotonic() + timeout_s
         polling = self.ws is None
         while not polling and time.monotonic() < deadline:
@@ -236,8 +277,7 @@ class _Server:
             if not polling:
                 raise TimeoutError(f"prompt {pid} did not finish in {timeout_s} s")
         for _ in range(100000):
-            with urllib.request.urlopen(hist_url, timeout=120) as r:
-                raw = r.read()
+            raw = self.request("GET", hist_path)
             if raw != b"{}":
                 return raw
             time.sleep(0.001)
@@ -255,6 +295,8 @@ class _Server:
         return t
 
     def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
         self.proc.terminate()
         try:
             self.proc.wait(20)
@@ -277,7 +319,7 @@ def serve(port: int, tmp: str, sizes: list[int]) -> None:
     run_server(args, registry, executor, paths)
 
 
-def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
+def bench_http(sizes: list[int], repeat: int, fixed: dict, new_connections: bool = False) -> list[tuple]:
     """Rows per (label, shape, size); ``fixed[label]`` gets the per-prompt cost (ms, cold and cached) of a
     3-node prompt: the HTTP round trips, queue hand-offs and commits that any prompt pays once."""
     try:
@@ -286,26 +328,26 @@ def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
         print(f"HTTP benchmark skipped: websocket-client is not installed ({ex})")
         return []
     rows = []
-    server = _Server(tempfile.mkdtemp(prefix="bench-http-"), sizes)
+    server = _Server(tempfile.mkdtemp(prefix="bench-http-"), sizes, new_connections)
     try:
         server.connect()
         server.timed_run(chain(10, 1), True)  # warm-up
         for (shape, build), with_client in [(sb, wc) for wc in (False, True) for sb in SHAPES.items()]:
             label = "HTTP+ws" if with_client else "HTTP"
             if label not in fixed:
-                walls = [], []
-                for r in range(max(5, repeat)):
+                cold, cached = [], []
+                for r in range(_runs(3, repeat)):
                     p = chain(3, start=90000 + r + (1000 if with_client else 0))
-                    walls[0].append(server.timed_run(p, with_client).wall)
-                    walls[1].append(server.timed_run(p, with_client).wall)
-                fixed[label] = (min(walls[0]) * 1e3, min(walls[1]) * 1e3)
+                    cold.append(server.timed_run(p, with_client))
+                    cached.append(server.timed_run(p, with_client))
+                fixed[label] = (_stats(cold, 3)[0] * 3e-3, _stats(cached, 3)[0] * 3e-3)   # medians, ms
             for n in sizes:
                 cold, cached = [], []
-                for r in range(repeat):
+                for r in range(_runs(n, repeat)):
                     p = build(n, start=5000 + n + r)
                     cold.append(server.timed_run(p, with_client))
                     cached.append(server.timed_run(p, with_client))
-                rows.append((label, shape, n) + _best(cold, n) + _best(cached, n))
+                rows.append((label, shape, n) + _stats(cold, n) + _stats(cached, n))
     finally:
         if server.ws is not None:
             server.ws.close()
@@ -319,9 +361,12 @@ def bench_http(sizes: list[int], repeat: int, fixed: dict) -> list[tuple]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,1000,2000,10000")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the best is reported")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per cell (at least 30 under 1,000 nodes); the median and the best are reported")
     ap.add_argument("--no-http", action="store_true", help="skip the end-to-end HTTP measurement")
     ap.add_argument("--no-in-process", action="store_true", help="skip the in-process measurement")
+    ap.add_argument("--new-connections", action="store_true",
+                    help="HTTP client: a new connection per request (urllib) instead of one kept open")
     ap.add_argument("--serve", nargs=2, metavar=("PORT", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -332,23 +377,26 @@ def main() -> None:
     rows = [] if args.no_in_process else bench_in_process(sizes, args.repeat)
     fixed: dict[str, tuple[float, float]] = {}
     if not args.no_http:
-        rows += bench_http(sizes, args.repeat, fixed)
-    print("\nus per node, best of", args.repeat, "(wall = elapsed; cpu = CPU time of the process doing the work,"
-          " all threads: this one in-process, the server process through HTTP;\nmarginal = (wall - the path's"
-          " fixed per-prompt cost) / nodes, the part that grows with the graph)")
+        rows += bench_http(sizes, args.repeat, fixed, args.new_connections)
+    conn = "a new connection per request" if args.new_connections else "one kept-open connection"
+    print(f"\nus per node; median and best of {args.repeat} runs per cell (30 under 1,000 nodes); HTTP client: {conn}")
+    print("(wall = elapsed; cpu = best CPU time of the process doing the work, all threads: this one in-process,"
+          " the server process through HTTP;\nmarginal = (median wall - the path's fixed per-prompt cost) / nodes,"
+          " the part that grows with the graph)")
     for label, (fc, fk) in fixed.items():
-        print(f"  {label}: fixed per-prompt cost (3-node prompt) {fc:.2f} ms cold, {fk:.2f} ms cached")
+        print(f"  {label}: fixed per-prompt cost (3-node prompt, median) {fc:.2f} ms cold, {fk:.2f} ms cached")
     for shape in SHAPES:
         print(f"\n{shape}")
-        print(f"{'path':<11} {'nodes':>6} | {'cold wall':>9} {'cpu':>6} {'marginal':>8} | "
-              f"{'cached wall':>11} {'cpu':>6} {'marginal':>8}")
-        for path, sh, n, cw, cc, kw, kc in rows:
+        print(f"{'path':<11} {'nodes':>6} | {'cold med':>8} {'best':>6} {'cpu':>6} {'marginal':>8} | "
+              f"{'cached med':>10} {'best':>6} {'cpu':>6} {'marginal':>8}")
+        for path, sh, n, cm, cb, cc, km, kb, kc in rows:
             if sh != shape:
                 continue
             fc, fk = fixed.get(path, (0.0, 0.0))
-            mc = cw - fc * 1e3 / n
-            mk = kw - fk * 1e3 / n
-            print(f"{path:<11} {n:>6} | {cw:>9.1f} {cc:>6.1f} {mc:>8.1f} | {kw:>11.1f} {kc:>6.1f} {mk:>8.1f}")
+            mc = cm - fc * 1e3 / n
+            mk = km - fk * 1e3 / n
+            print(f"{path:<11} {n:>6} | {cm:>8.1f} {cb:>6.1f} {cc:>6.1f} {mc:>8.1f} | "
+                  f"{km:>10.1f} {kb:>6.1f} {kc:>6.1f} {mk:>8.1f}")
     print(f"\nmachine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("targets end to end: <= 50 us/node cold, <= 10 us/node fully cached")
 

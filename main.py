@@ -65,17 +65,42 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     cache.add_argument("--cache-none", action="store_true", help="keep nothing between runs")
     cache.add_argument("--cache-ram", type=float, nargs="?", const=4.0, default=0.0, metavar="GB",
                        help="keep results while this much RAM stays free (bare flag: 4 GB)")
-    dev = p.add_argument_group("device")
-    dev.add_argument("--cpu", action="store_true")
+    dev = p.add_argument_group("device", "precision and memory (meaning and precedence: DeviceManager's docstring, "
+                                         "engine/diffusion/device.py)")
+    dev.add_argument("--cpu", action="store_true", help="run everything on the CPU")
     dev.add_argument("--cuda-device", type=int, default=None)
-    for flag in ("--force-fp32", "--force-fp16", "--fp32-vae", "--bf16-unet", "--fp16-unet", "--bf16-vae",
-                 "--fp16-vae", "--cpu-vae", "--deterministic", "--dont-upcast-attention", "--disable-xformers",
-                 "--use-split-cross-attention", "--use-pytorch-cross-attention", "--disable-smart-memory"):
-        dev.add_argument(flag, action="store_true")
+    fp = dev.add_mutually_exclusive_group()
+    fp.add_argument("--force-fp32", action="store_true", help="fp32 for every model (unless a model flag says otherwise)")
+    fp.add_argument("--force-fp16", action="store_true", help="fp16 for every model (unless a model flag says otherwise)")
+    unet = dev.add_mutually_exclusive_group()
+    for flag, what in (("--fp32-unet", "fp32"), ("--fp64-unet", "fp64"), ("--bf16-unet", "bf16"),
+                       ("--fp16-unet", "fp16"), ("--fp8_e4m3fn-unet", "fp8 e4m3fn (cast per layer when run)"),
+                       ("--fp8_e5m2-unet", "fp8 e5m2 (cast per layer when run)")):
+        unet.add_argument(flag, action="store_true", help=f"store the diffusion model's weights in {what}")
+    vae = dev.add_mutually_exclusive_group()
+    for flag, what in (("--fp16-vae", "fp16 (may give black images)"), ("--fp32-vae", "fp32"), ("--bf16-vae", "bf16")):
+        vae.add_argument(flag, action="store_true", help=f"run the VAE in {what}")
+    dev.add_argument("--cpu-vae", action="store_true", help="run the VAE on the CPU (fp32)")
+    text = dev.add_mutually_exclusive_group()
+    for flag, what in (("--fp8_e4m3fn-text-enc", "fp8 e4m3fn"), ("--fp8_e5m2-text-enc", "fp8 e5m2"),
+                       ("--fp16-text-enc", "fp16"), ("--fp32-text-enc", "fp32"), ("--bf16-text-enc", "bf16")):
+        text.add_argument(flag, action="store_true", help=f"store text encoder weights in {what}")
+    dev.add_argument("--force-channels-last", action="store_true", help="channels-last UNet weights/activations")
+    dev.add_argument("--deterministic", action="store_true",
+                     help="torch deterministic algorithms where it has them (warn where not)")
+    dev.add_argument("--disable-smart-memory", action="store_true",
+                     help="offload models to RAM instead of keeping them on the device (after each prompt too)")
+    for flag in ("--dont-upcast-attention", "--disable-xformers", "--use-split-cross-attention",
+                 "--use-pytorch-cross-attention"):
+        dev.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     vram = dev.add_mutually_exclusive_group()
-    for flag in ("--gpu-only", "--highvram", "--normalvram", "--lowvram", "--novram"):
-        vram.add_argument(flag, action="store_true")
-    dev.add_argument("--reserve-vram", type=float, default=None, metavar="GB")
+    for flag, what in (("--gpu-only", "keep every model on the GPU"), ("--highvram", "keep models on the GPU"),
+                       ("--normalvram", "the default memory policy"),
+                       ("--lowvram", "text encoders on the CPU; models larger than the budget load whole"),
+                       ("--novram", "one model on the GPU at a time, offloaded after each prompt")):
+        vram.add_argument(flag, action="store_true", help=what)
+    dev.add_argument("--reserve-vram", type=float, default=None, metavar="GB",
+                     help="GB of VRAM to leave to other programs (lowers the model budget)")
     misc = p.add_argument_group("misc")
     misc.add_argument("--disable-all-custom-nodes", action="store_true")
     misc.add_argument("--whitelist-custom-nodes", type=str, nargs="+", default=[])
@@ -93,10 +118,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _add_compat_flags(p: argparse.ArgumentParser) -> None:
     """ComfyUI flags that have no effect here, accepted so that existing launch scripts keep working."""
     compat = p.add_argument_group("accepted for ComfyUI compatibility (no effect here)")
-    for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp32-unet", "--fp64-unet", "--fp8_e4m3fn-unet",
-                 "--fp8_e5m2-unet", "--fp8_e8m0fnu-unet", "--fp8_e4m3fn-text-enc", "--fp8_e5m2-text-enc",
-                 "--fp16-text-enc", "--fp32-text-enc", "--bf16-text-enc", "--force-channels-last",
-                 "--disable-ipex-optimize", "--supports-fp8-compute", "--use-quad-cross-attention",
+    for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp8_e8m0fnu-unet", "--disable-ipex-optimize", "--supports-fp8-compute", "--use-quad-cross-attention",
                  "--use-sage-attention", "--use-flash-attention", "--force-upcast-attention", "--enable-manager",
                  "--disable-manager-ui", "--enable-manager-legacy-ui", "--disable-async-offload",
                  "--force-non-blocking", "--disable-pinned-memory", "--mmap-torch-files", "--disable-mmap",
@@ -136,13 +158,20 @@ def build_paths(args: argparse.Namespace):
 
 
 def build_device(args: argparse.Namespace):
+    """The DeviceManager from the precision/memory flags; --deterministic is applied here (process-wide)."""
     try:
+        import torch
+
         from engine.diffusion.device import DeviceManager
     except ImportError as ex:
         log.warning("no device manager available (%s); running without one", ex)
         return None
-    return DeviceManager(cpu=args.cpu, force_fp32=args.force_fp32, force_fp16=args.force_fp16,
-                         bf16_unet=args.bf16_unet, fp32_vae=args.fp32_vae)
+    if getattr(args, "deterministic", False):
+        log.info("using deterministic algorithms for pytorch (--deterministic)")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    dm = DeviceManager.from_args(args)
+    log.info("%r", dm)
+    return dm
 
 
 def build_registry(args: argparse.Namespace, ctx, paths):

@@ -83,6 +83,7 @@ class Worker:
                 item = self.queue.get(timeout=0.25)
                 if item is not None:
                     self._run_one(item)
+                    self._after_prompt()
                 self._apply_free()
             except Exception:  # noqa: BLE001 - the worker must survive; the failure is logged in full
                 log.exception("prompt worker loop failed; continuing")
@@ -125,6 +126,12 @@ class Worker:
         self.queue.task_done(item, entry, text)
         if client_id:
             self.hub.publish("executing", {"node": None, "prompt_id": item.prompt_id}, client_id)
+
+    def _after_prompt(self) -> None:
+        """The device manager's between-prompts policy (--disable-smart-memory / --novram offload)."""
+        hook = getattr(self.device_manager, "after_prompt", None)
+        if hook is not None:
+            hook()
 
     def _apply_free(self) -> None:
         with self._free_lock:

@@ -187,12 +187,19 @@ class UNETLoader:
                              "weight_dtype": (list(UNET_WEIGHT_DTYPES),)}}
 
     def load_unet(self, unet_name: str, weight_dtype: str = "default"):
+        """weight_dtype fp8_*: weights stored in fp8 and cast per layer to the usual compute dtype
+        ("fp8_e4m3fn_fast" is ComfyUI's fp8 matmul on cards that have it; here it stores e4m3fn
+        weights like "fp8_e4m3fn")."""
+        import torch
+
         from engine.diffusion.checkpoint import load_unet
-        if weight_dtype != "default":
-            log.warning("UNETLoader: weight_dtype '%s' is not implemented; loading '%s' in the default dtype",
-                        weight_dtype, unet_name)
+        dtypes = {"default": None, "fp8_e4m3fn": torch.float8_e4m3fn, "fp8_e4m3fn_fast": torch.float8_e4m3fn,
+                  "fp8_e5m2": torch.float8_e5m2}
+        if weight_dtype not in dtypes:
+            raise NodeInputError(f"UNETLoader: weight_dtype must be one of {UNET_WEIGHT_DTYPES}, "
+                                 f"got {weight_dtype!r}")
         path = full_path(self, "UNETLoader", "diffusion_models", unet_name)
-        return (load_unet(path, device_manager_of(self, "UNETLoader")),)
+        return (load_unet(path, device_manager_of(self, "UNETLoader"), weight_dtype=dtypes[weight_dtype]),)
 
 
 class CLIPSetLastLayer:

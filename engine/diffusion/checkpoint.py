@@ -5,7 +5,10 @@ check every key (none missing, none left over, shapes equal) -> build the module
 on the meta device -> read each tensor straight into it in the target dtype.
 Nothing is built before all checks pass, so a bad file never gives a half-loaded
 model.  Loads are cached in the DeviceManager by (realpath, mtime, size): the same
-file loaded twice shares one module.
+file loaded twice shares one module; the key includes the storage and compute
+dtypes, so one file loaded with two weight dtypes gives two modules.  Weights stored
+in another dtype than they compute in (fp8, see manual_cast.py) are read straight
+from the file into the storage dtype.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from engine.diffusion.detect import DetectionError, describe_keys, looks_like_lo
 from engine.diffusion.device import DeviceManager
 from engine.diffusion.families import Family
 from engine.diffusion.handles import ModelHandle, VAEHandle
+from engine.diffusion.manual_cast import mark_compute_dtype, stored_keys
 from engine.diffusion.models.unet import UNetModel
 from engine.diffusion.models.vae import AutoencoderKL
 from engine.diffusion.safe_load import TensorSource, WeightFileError, open_weights, trim_process_heap
@@ -67,16 +71,20 @@ def _list(keys: Iterable[str], limit: int = 20) -> str:
 # --------------------------------------------------------------------- module building
 def build_module(ctor: Callable[[], torch.nn.Module], src: TensorSource, names: dict[str, str] | None,
                  prefix: str, dtype: torch.dtype, path: str, what: str,
-                 adapt: Callable[[str, torch.Tensor, tuple], torch.Tensor] | None = None) -> torch.nn.Module:
+                 adapt: Callable[[str, torch.Tensor, tuple], torch.Tensor] | None = None,
+                 storage_dtype: torch.dtype | None = None) -> torch.nn.Module:
     """Build ``ctor()`` on meta, check the file's keys strictly, then read every tensor into it.
 
     ``names`` maps module keys to file keys (default: prefix + module key).  Every file key
     under ``prefix`` (or in ``names``) must be used and every module key present with the
     same number of elements (``adapt`` may reshape, e.g. diffusers' linear attention).
+    ``storage_dtype`` (other than ``dtype``): the cast layers' weights are read in it and
+    compute in ``dtype`` (manual_cast.py); everything else is read in ``dtype``.
     """
     with torch.device("meta"):
         module = ctor()
     expected = module.state_dict()
+    stored = stored_keys(module) if storage_dtype is not None and storage_dtype != dtype else set()
     if names is None:
         names = {k: prefix + k for k in expected}
         file_keys = {k for k in src if k.startswith(prefix)}
@@ -103,13 +111,15 @@ def build_module(ctor: Callable[[], torch.nn.Module], src: TensorSource, names: 
         raise CheckpointError(f"{path}: {what} does not match the detected architecture; " + "; ".join(parts))
     for k, t in expected.items():
         fk = names[k]
-        value = src.read(fk, dtype if t.is_floating_point() else None)
+        value = src.read(fk, (storage_dtype if k in stored else dtype) if t.is_floating_point() else None)
         if tuple(value.shape) != tuple(t.shape):
             value = value.reshape(t.shape) if adapt is None else adapt(k, value, tuple(t.shape))
         _assign(module, k, value)
     leftover = [n for n, t in list(module.named_parameters()) + list(module.named_buffers()) if t.is_meta]
     if leftover:
         raise CheckpointError(f"{path}: {what}: tensors not stored in the file and not computable: {_list(leftover)}")
+    if stored:
+        mark_compute_dtype(module, dtype)
     module.eval()
     module.requires_grad_(False)
     return module
@@ -134,6 +144,21 @@ def _assign(module: torch.nn.Module, key: str, value: torch.Tensor) -> None:
 
 
 # --------------------------------------------------------------------- checkpoint
+def _cached_unet(dm: DeviceManager, fkey: tuple, cfg, src: TensorSource, prefix: str, path: str,
+                 weight_dtype: torch.dtype | None = None) -> "_Cached":
+    """The UNet of ``src`` in the manager's storage/compute dtypes (cached per file and dtypes)."""
+    storage, compute = dm.unet_storage_dtype(weight_dtype), dm.unet_dtype(weight_dtype)
+    channels_last = bool(getattr(dm, "force_channels_last", False))
+
+    def build() -> _Cached:
+        unet = build_module(lambda: UNetModel(cfg), src, None, prefix, compute, path, "UNet", storage_dtype=storage)
+        if channels_last:
+            unet.use_channels_last = True   # --force-channels-last: on any device and dtype
+            unet.sync_weight_format()
+        return _Cached(unet)
+    return dm.cached(fkey + ("unet", storage, compute, channels_last), build)
+
+
 def _unet_section(src: TensorSource, keys: set[str], path: str) -> tuple[str, object, Family]:
     """(prefix, UNetConfig, Family) of the UNet inside a checkpoint, or CheckpointError."""
     prefix = detect.unet_prefix(keys)
@@ -185,9 +210,7 @@ def load_checkpoint(path: str, device_manager: DeviceManager, embedding_dirs: Se
         _check_leftovers(keys, prefix, path)
         base = _clip_kind(fam)
         fkey = dm.file_key(path)
-        u_dtype = dm.unet_dtype()
-        unet_rec = dm.cached(fkey + ("unet", u_dtype), lambda: _Cached(build_module(
-            lambda: UNetModel(cfg), src, None, prefix, u_dtype, path, "UNet")))
+        unet_rec = _cached_unet(dm, fkey, cfg, src, prefix, path)
         model = ModelHandle(unet_rec.value, fam, dm, source=path, keepalive=(unet_rec,),
                             zsnr=detect.zero_terminal_snr(keys))
 
@@ -203,7 +226,7 @@ def load_checkpoint(path: str, device_manager: DeviceManager, embedding_dirs: Se
         if output_clip and any(k.startswith(TEXT_PREFIXES) for k in keys):
             from engine.diffusion.clip_handle import build_clip_handle, text_encoder_parts
             from engine.diffusion.models.clip import ClipLoadError
-            t_dtype = dm.text_dtype()
+            t_dtype = (dm.text_storage_dtype(), dm.text_dtype())
             dirs = tuple(os.path.realpath(d) for d in embedding_dirs)
 
             def build_clip():
@@ -379,8 +402,11 @@ class _RenamedSource(TensorSource):
         return self.src.read(self.names[key], dtype)
 
 
-def load_unet(path: str, device_manager: DeviceManager) -> ModelHandle:
-    """A bare diffusion model (models/diffusion_models): LDM names (optionally prefixed) or diffusers."""
+def load_unet(path: str, device_manager: DeviceManager, weight_dtype: torch.dtype | None = None) -> ModelHandle:
+    """A bare diffusion model (models/diffusion_models): LDM names (optionally prefixed) or diffusers.
+
+    ``weight_dtype``: store the weights in this dtype (UNETLoader's fp8 choices) instead of the
+    manager's UNet storage dtype; they compute in the manager's usual dtype."""
     dm = device_manager
     raw = _open(path)
     try:
@@ -412,9 +438,7 @@ def load_unet(path: str, device_manager: DeviceManager) -> ModelHandle:
         left = [k for k in keys if not k.startswith(prefix) and k not in IGNORED_KEYS]
         if left:
             raise CheckpointError(f"{path}: keys outside the diffusion model: {_list(left)}")
-        u_dtype = dm.unet_dtype()
-        rec = dm.cached(dm.file_key(path, "unet", u_dtype), lambda: _Cached(build_module(
-            lambda: UNetModel(cfg), src, None, prefix, u_dtype, path, "UNet")))
+        rec = _cached_unet(dm, dm.file_key(path), cfg, src, prefix, path, weight_dtype)
         return ModelHandle(rec.value, fam, dm, source=path, keepalive=(rec,),
                            zsnr=detect.zero_terminal_snr(keys))
     finally:
@@ -477,7 +501,7 @@ def load_clip(paths: list[str], kind: str, device_manager: DeviceManager, embedd
             clip_kind = "sdxl"
         else:
             raise CheckpointError(f"unsupported text encoder type {kind!r} (stable_diffusion | sdxl)")
-        t_dtype = dm.text_dtype()
+        t_dtype = (dm.text_storage_dtype(), dm.text_dtype())
         dirs = tuple(os.path.realpath(d) for d in embedding_dirs)
         key = tuple(dm.file_key(p) for p in paths) + ("clip", clip_kind, t_dtype, dirs)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.diffusion.embeddings import EmbeddingLibrary
+from engine.diffusion.manual_cast import compute_dtype_of, store_weights
 from engine.diffusion.models.clip import ClipLoadError, ClipTextEncoder, load_text_encoder
 from engine.diffusion.patching import Patcher, restore
 from engine.diffusion.tokenizer import END_TOKEN, ClipBPE, PromptTokenizer
@@ -115,7 +116,9 @@ class ClipHandle:
         self.kind = kind
         self.roles = KIND_ROLES[kind]
         self.modules: dict[str, ClipTextEncoder] = encoders      # "clip_l"/"clip_g"/"clip_h" (shared)
-        self.patchers: dict[str, Patcher] = {name: Patcher(enc.transformer) for name, enc in encoders.items()}
+        # seed prefixes: the weights' names in ComfyUI's CLIP model (fp8 LoRA rounding seeds)
+        self.patchers: dict[str, Patcher] = {name: Patcher(enc.transformer, f"{name}.transformer.")
+                                             for name, enc in encoders.items()}
         self.device_manager = device_manager
         self.bpe = bpe
         self.embeddings = embeddings
@@ -193,7 +196,7 @@ class ClipHandle:
             empty = self.tokenizers[role.token_key].empty_chunk()
             sequences.append([(t, 1.0) for t in empty[:len(sequences[0])]])
         table = enc.token_embedding()
-        device, dtype = table.weight.device, table.weight.dtype
+        device, dtype = table.weight.device, compute_dtype_of(enc)
         ids, rows = [], []          # rows: (sequence, position, tensor)
         for s, seq in enumerate(sequences):
             seq_ids: list[int] = []
@@ -238,8 +241,13 @@ class ClipHandle:
         missing = [r.token_key for r in self.roles if r.token_key not in tokens]
         if missing:
             raise ValueError(f"CLIP ({self.kind}): tokens lack {missing} (got {sorted(tokens)})")
-        if self.device_manager is not None:
-            self.device_manager.load(self)
+        dm = self.device_manager
+        if dm is not None:
+            text_device = getattr(dm, "text_device", dm.compute_device)
+            if text_device == dm.compute_device:
+                dm.load(self)
+            else:
+                dm.load(self, device=text_device)   # text encoders on the CPU (low-VRAM modes)
         outs, pooled = [], None
         for role in self.roles:
             enc = self.modules[role.module_name]
@@ -270,8 +278,9 @@ def build_clip_handle(kind: str, state_dict_parts: dict[str, Mapping], device_ma
     naming with any leading prefix (see :func:`text_encoder_parts`, which makes them from a
     whole checkpoint).  Architecture (width, layers, heads = width/64, or width/16 for tiny
     widths) is read from the shapes; loading is strict (ClipLoadError lists the keys).
-    Weights are cast to ``device_manager.text_dtype()`` (fp32 without a manager) and kept on
-    the CPU; ``device_manager.load(handle)`` moves them to the compute device when encoding.
+    Weights are stored in ``device_manager.text_storage_dtype()`` and compute in ``text_dtype()``
+    (fp32 without a manager; fp8 storage casts per layer, manual_cast.py) and are kept on the
+    CPU; ``device_manager.load(handle)`` moves them to the compute device when encoding.
     ``embedding_dirs``: folders searched for ``embedding:name`` (missing names are dropped).
     """
     if kind not in KIND_ROLES:
@@ -284,11 +293,17 @@ def build_clip_handle(kind: str, state_dict_parts: dict[str, Mapping], device_ma
         raise ClipLoadError(f"{source}: {kind} needs text encoder parts {sorted(wanted)}; "
                             f"missing {absent}, unexpected {extra}")
     dtype = torch.float32 if device_manager is None else device_manager.text_dtype()
+    storage = dtype if device_manager is None else getattr(device_manager, "text_storage_dtype",
+                                                           device_manager.text_dtype)()
     encoders: dict[str, ClipTextEncoder] = {}
     for role in roles:
-        encoders[role.module_name] = load_text_encoder(
-            state_dict_parts[role.token_key], role.hidden_act, role.pad_token, dtype=dtype, device="cpu",
+        enc = load_text_encoder(
+            state_dict_parts[role.token_key], role.hidden_act, role.pad_token,
+            dtype=dtype if storage == dtype else torch.float32, device="cpu",
             source=f"{source} ({role.module_name})")
+        if storage != dtype:
+            store_weights(enc, storage, dtype)
+        encoders[role.module_name] = enc
     for role in roles:
         if role.project_pooled and role.module_name != "clip_l" and \
                 encoders[role.module_name].spec.projection_dim is None:

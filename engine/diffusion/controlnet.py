@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from engine.diffusion.models.controlnet import (ControlNetConfig, ControlNetModel,
                                                 controlnet_config_from_state_dict, diffusers_controlnet_to_ldm)
+from engine.diffusion.manual_cast import compute_dtype_of
 from engine.diffusion.models.unet import UNetConfig
 
 LDM_PREFIX = "control_model."
@@ -156,7 +157,7 @@ class ControlNet:
             self.device_manager.load_module(self.model)
         elif next(self.model.parameters()).device != x_in.device:
             self.model.to(x_in.device)
-        dtype = self.model.dtype
+        dtype = compute_dtype_of(self.model)   # the dtype it runs in (not a storage dtype)
         hint = self._prepared_hint(x_in, batched_number, dtype)
         x = model_sampling.calculate_input(sigma, x_in)
         if y is not None and self.config.unet.adm_in_channels is None:

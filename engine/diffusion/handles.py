@@ -13,6 +13,7 @@ import torch
 
 from engine.diffusion.device import DeviceManager
 from engine.diffusion.families import Family
+from engine.diffusion.manual_cast import compute_dtype_of, storage_dtype_of
 from engine.diffusion.patching import Patcher, restore
 
 # "zero" in pixel space translated to SD latent space (ComfyUI's blank inpaint image)
@@ -50,7 +51,7 @@ class ModelHandle:
         self.keepalive = keepalive  # load-cache records: the cache entry lives while a handle does
         self.family = family
         self.device_manager = device_manager
-        self.patcher = patcher if patcher is not None else Patcher(unet)
+        self.patcher = patcher if patcher is not None else Patcher(unet, seed_prefix="diffusion_model.")
         self.source = source
         self._model_sampling = None
         # e.g. torch.compile(unet): called instead of the module (same parameters, so patches apply)
@@ -76,7 +77,13 @@ class ModelHandle:
 
     @property
     def dtype(self) -> torch.dtype:
-        return next(self.unet.parameters()).dtype
+        """The dtype the UNet computes in (inputs are cast to it)."""
+        return compute_dtype_of(self.unet)
+
+    @property
+    def storage_dtype(self) -> torch.dtype:
+        """The dtype its weights are stored in (fp8 with --fp8_*-unet / UNETLoader weight_dtype)."""
+        return storage_dtype_of(self.unet)
 
     @property
     def model_sampling(self):
@@ -226,11 +233,17 @@ class VAEHandle:
 
     @property
     def dtype(self) -> torch.dtype:
-        return next(self.vae.parameters()).dtype
+        return compute_dtype_of(self.vae)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the VAE runs: the DeviceManager's ``vae_device`` (the CPU with --cpu-vae)."""
+        dm = self.device_manager
+        return getattr(dm, "vae_device", None) or dm.compute_device
 
     # --------------------------------------------------------- batching by memory
     def _free_bytes(self) -> int:
-        dev = self.device_manager.compute_device
+        dev = self.device
         if dev.type == "cuda":
             free, _ = torch.cuda.mem_get_info(dev)
             return int(free)
@@ -245,8 +258,11 @@ class VAEHandle:
 
     def _run(self, fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, pixels_per_item: int) -> torch.Tensor:
         dm = self.device_manager
-        dm.load(self)
-        dev, dtype = dm.compute_device, self.dtype
+        dev, dtype = self.device, self.dtype
+        if dev == dm.compute_device:
+            dm.load(self)
+        else:
+            dm.load(self, device=dev)
         step = self._batch_size(pixels_per_item)
         outs = []
         with torch.no_grad():

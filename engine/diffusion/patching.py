@@ -6,6 +6,11 @@ patched weights are computed (in fp32, cast back to the weight dtype), cached in
 the patcher, and swapped in as *new* tensors for the duration of the call; the
 original tensors are never written to, so restoring them is bit-exact by
 construction and outside a call the shared module always holds the originals.
+
+Weights stored in fp8 (engine/diffusion/manual_cast.py) get their patched fp32
+values written back in fp8 by stochastic rounding seeded with the CRC-32 of the
+weight's full model name (``seed_prefix`` + key, e.g. ``diffusion_model.`` +
+UNet key), as ComfyUI does; other dtypes are cast (round to nearest).
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import torch
+
+from engine.diffusion.manual_cast import is_fp8, seed_for_key, stochastic_round
 
 _SLOT_ATTR = "_sdflow_patch_slot"
 
@@ -107,8 +114,9 @@ class Patcher:
     for the duration of a call and swaps the originals back afterwards.
     """
 
-    def __init__(self, module: torch.nn.Module):
+    def __init__(self, module: torch.nn.Module, seed_prefix: str = ""):
         self.module = module
+        self.seed_prefix = seed_prefix  # model-level name of the module's keys (fp8 rounding seeds)
         # key -> tuple of (strength, adapter); tuples so clones can share them safely
         self.patches: dict[str, tuple[tuple[float, WeightAdapter], ...]] = {}
         self._weight_keys: frozenset[str] | None = None
@@ -116,7 +124,7 @@ class Patcher:
         _slot_of(module).patchers.add(self)
 
     def clone(self) -> "Patcher":
-        p = Patcher(self.module)
+        p = Patcher(self.module, self.seed_prefix)
         p.patches = dict(self.patches)
         p._weight_keys = self._weight_keys
         return p
@@ -150,6 +158,11 @@ class Patcher:
                     w += strength * adapter.delta(w)  # the running fp32 weight (DoRA normalises it)
                 except (RuntimeError, ValueError) as e:
                     raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
+        if is_fp8(original.dtype):
+            out = stochastic_round(w, original.dtype, seed_for_key(self.seed_prefix + key))
+            if original.dim() == 4 and original.is_contiguous(memory_format=torch.channels_last):
+                out = out.contiguous(memory_format=torch.channels_last)
+            return out
         return w.to(original.dtype)
 
     def apply(self) -> torch.nn.Module:

@@ -34,16 +34,22 @@ def intermediate_device() -> torch.device:
     return torch.device("cpu")
 
 
+def _vram_mode() -> str:
+    dm = _dm()
+    return getattr(dm, "vram_mode", "normal") if dm is not None else "normal"
+
+
 def unet_offload_device() -> torch.device:
-    return torch.device("cpu")
+    """The compute device with --highvram/--gpu-only (models stay there), else the CPU."""
+    return get_torch_device() if _vram_mode() in ("high", "gpu_only") else torch.device("cpu")
 
 
 def text_encoder_offload_device() -> torch.device:
-    return torch.device("cpu")
+    return get_torch_device() if _vram_mode() == "gpu_only" else torch.device("cpu")
 
 
 def vae_offload_device() -> torch.device:
-    return torch.device("cpu")
+    return get_torch_device() if _vram_mode() == "gpu_only" else torch.device("cpu")
 
 
 def unet_inital_load_device(*_args: Any, **_kwargs: Any) -> torch.device:
@@ -51,16 +57,40 @@ def unet_inital_load_device(*_args: Any, **_kwargs: Any) -> torch.device:
 
 
 def text_encoder_device() -> torch.device:
-    return get_torch_device()
+    """Where text encoders run (the CPU in the low-VRAM modes)."""
+    dm = _dm()
+    return getattr(dm, "text_device", get_torch_device()) if dm is not None else torch.device("cpu")
 
 
 def vae_device() -> torch.device:
-    return get_torch_device()
+    """Where the VAE runs (the CPU with --cpu-vae)."""
+    dm = _dm()
+    return getattr(dm, "vae_device", get_torch_device()) if dm is not None else torch.device("cpu")
 
 
 def unet_dtype(*_args: Any, **_kwargs: Any) -> torch.dtype:
+    """The dtype UNet weights are stored in (fp8 with --fp8_*-unet), as ComfyUI's unet_dtype."""
     dm = _dm()
-    return dm.unet_dtype() if dm is not None else torch.float32
+    return dm.unet_storage_dtype() if dm is not None else torch.float32
+
+
+def unet_manual_cast(weight_dtype: torch.dtype, *_args: Any, **_kwargs: Any) -> torch.dtype | None:
+    """The dtype weights stored in ``weight_dtype`` compute in; None when they compute as stored."""
+    dm = _dm()
+    compute = dm.unet_dtype() if dm is not None else torch.float32
+    if weight_dtype in (torch.float32, torch.float64) or weight_dtype == compute:
+        return None
+    return compute
+
+
+def supports_fp8_compute(*_args: Any, **_kwargs: Any) -> bool:
+    """fp8 weights are always cast to the compute dtype here (no fp8 matmuls)."""
+    return False
+
+
+def force_channels_last() -> bool:
+    dm = _dm()
+    return bool(getattr(dm, "force_channels_last", False))
 
 
 def vae_dtype(*_args: Any, **_kwargs: Any) -> torch.dtype:
@@ -69,8 +99,9 @@ def vae_dtype(*_args: Any, **_kwargs: Any) -> torch.dtype:
 
 
 def text_encoder_dtype(*_args: Any, **_kwargs: Any) -> torch.dtype:
+    """The dtype text encoder weights are stored in (fp8 with --fp8_*-text-enc)."""
     dm = _dm()
-    return dm.text_dtype() if dm is not None else torch.float32
+    return dm.text_storage_dtype() if dm is not None else torch.float32
 
 
 def is_device_cpu(device: Any) -> bool:
@@ -90,11 +121,13 @@ def cpu_mode() -> bool:
 
 
 def should_use_fp16(*_args: Any, **_kwargs: Any) -> bool:
-    return unet_dtype() == torch.float16
+    dm = _dm()
+    return dm is not None and dm.unet_dtype() == torch.float16
 
 
 def should_use_bf16(*_args: Any, **_kwargs: Any) -> bool:
-    return unet_dtype() == torch.bfloat16
+    dm = _dm()
+    return dm is not None and dm.unet_dtype() == torch.bfloat16
 
 
 def get_free_memory(dev: Any = None, torch_free_too: bool = False) -> int | tuple[int, int]:
@@ -196,3 +229,10 @@ def free_memory(memory_required: int, device: Any, keep_loaded: list | None = No
     if get_free_memory(device) < memory_required:
         unload_all_models()
     soft_empty_cache()
+
+
+def __getattr__(name: str) -> Any:
+    # read at access time from the bound DeviceManager (ComfyUI has module constants)
+    if name == "DISABLE_SMART_MEMORY":
+        return bool(getattr(_dm(), "disable_smart_memory", False))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

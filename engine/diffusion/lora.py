@@ -6,10 +6,13 @@ name>``, ``lora_te_`` / ``lora_te1_`` / ``lora_te2_``, with ``lora_up`` /
 and PEFT (``unet.<name>.lora_A/lora_B``, ``text_encoder.`` / ``text_encoder_2.``,
 ``lora.up/down``, ``lora_linear_layer``, ``processor.to_q_lora``), generic
 ``diffusion_model.<ldm name>`` / ``text_encoders.<internal name>``, full
-``diff`` / ``diff_b`` and norm ``w_norm`` / ``b_norm`` patches, and the LyCORIS
-adapters LoHa (``hada_*``), LoKr (``lokr_*``) and DoRA (``dora_scale``), see
-:mod:`engine.diffusion.lycoris`.  The LoRA delta is ``alpha / rank * up @ down``
-(1.0 when the file has no alpha); strength scaling happens in the Patcher.
+``diff`` / ``diff_b`` and norm ``w_norm`` / ``b_norm`` patches, the LyCORIS
+adapters LoHa (``hada_*``), LoKr (``lokr_*``), GLoRA (``a1``/``a2``/``b1``/``b2``) and DoRA
+(``dora_scale``, or PEFT's ``lora_magnitude_vector``), see :mod:`engine.diffusion.lycoris`, and the
+orthogonal OFT / BOFT (``oft_blocks``, ``rescale``), see :mod:`engine.diffusion.oft`.  The LoRA delta is
+``alpha / rank * up @ down`` (1.0 when the file has no alpha); strength scaling happens in the Patcher
+(OFT / BOFT follow ComfyUI's own strength rule: bind it with
+:func:`engine.diffusion.lycoris.at_strength` before adding the patches).
 
 Model keys are the UNet module's parameter names (``input_blocks.1.1.proj_in.weight``).
 CLIP keys are ``<encoder>.<transformers CLIPTextModel parameter name>``, e.g.
@@ -19,10 +22,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import torch
 
-from engine.diffusion.lycoris import LOHA_SUFFIXES, LOKR_SUFFIXES, DoraPatch, LohaPatch, LokrPatch, RankScaled
+from engine.diffusion.lycoris import (GLORA_SUFFIXES, LOHA_SUFFIXES, LOKR_SUFFIXES, DoraPatch, GloraPatch, LohaPatch,
+                                     LokrPatch, RankScaled)
+from engine.diffusion.oft import OFT_SUFFIXES, BoftPatch, OftPatch
 from engine.diffusion.patching import DiffPatch
 
 log = logging.getLogger(__name__)
@@ -188,10 +194,14 @@ def clip_key_map(clip_keys: Iterable[str]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ file -> patches
+# PEFT / diffusers DoRA magnitudes (per output channel), with or without PEFT's adapter name
+PEFT_MAGNITUDE_SUFFIXES: tuple[str, ...] = (".lora_magnitude_vector", ".lora_magnitude_vector.weight",
+                                            ".lora_magnitude_vector.default", ".lora_magnitude_vector.default.weight")
 _EXTRA_SUFFIXES = (".alpha", ".dora_scale", ".diff", ".diff_b", ".w_norm", ".b_norm")
 # every per-layer suffix a LoRA file uses, longest first so "x.lokr_w1_a" is not read as "x.lokr_w1"
 _SUFFIXES: tuple[str, ...] = tuple(sorted(
-    {s for form in LORA_FORMS for s in form if s} | set(LOHA_SUFFIXES) | set(LOKR_SUFFIXES) | set(_EXTRA_SUFFIXES),
+    {s for form in LORA_FORMS for s in form if s} | set(LOHA_SUFFIXES) | set(LOKR_SUFFIXES) | set(GLORA_SUFFIXES)
+    | set(OFT_SUFFIXES) | set(PEFT_MAGNITUDE_SUFFIXES) | set(_EXTRA_SUFFIXES),
     key=len, reverse=True))
 
 
@@ -206,11 +216,20 @@ def _group_by_stem(keys: Iterable[str]) -> dict[str, dict[str, str]]:
     return groups
 
 
+class _Candidate(NamedTuple):
+    """One complete weight adapter among a stem's keys."""
+
+    adapter: object
+    keys: list[str]         # the file keys it consumes
+    uses_alpha: bool        # ``alpha`` is read (a scale, or OFT's constraint)
+    takes_dora: bool        # ``dora_scale`` / a PEFT magnitude may wrap it
+
+
 def _weight_candidates(stem: str, g: dict[str, str], sd: dict[str, torch.Tensor],
-                       alpha: float | None) -> list[tuple[object, list[str], bool]]:
-    """Complete weight adapters among one stem's keys, as (adapter, keys it uses, takes alpha/dora_scale),
-    in ComfyUI's order (a later one replaces an earlier one for the same weight)."""
-    out: list[tuple[object, list[str], bool]] = []
+                       alpha: float | None) -> list[_Candidate]:
+    """Complete weight adapters among one stem's keys, in ComfyUI's order (LoRA, LoHa, LoKr, GLoRA, OFT,
+    BOFT, w_norm, diff: a later one replaces an earlier one for the same weight)."""
+    out: list[_Candidate] = []
     for up_s, down_s, mid_s in LORA_FORMS:
         if up_s in g and down_s in g:
             keys = [g[up_s], g[down_s]]
@@ -218,15 +237,15 @@ def _weight_candidates(stem: str, g: dict[str, str], sd: dict[str, torch.Tensor]
             if mid_s and mid_s in g:
                 mid = sd[g[mid_s]]
                 keys.append(g[mid_s])
-            out.append((LoraPatch(sd[g[up_s]], sd[g[down_s]], alpha, mid, name=stem), keys, True))
+            out.append(_Candidate(LoraPatch(sd[g[up_s]], sd[g[down_s]], alpha, mid, name=stem), keys, True, True))
             break
     hada = [".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b"]
     tucker = [".hada_t1", ".hada_t2"]
     has_t = [s in g for s in tucker]
     if all(s in g for s in hada) and has_t[0] == has_t[1]:
         t1, t2 = (sd[g[s]] if s in g else None for s in tucker)
-        out.append((LohaPatch(*(sd[g[s]] for s in hada), alpha=alpha, t1=t1, t2=t2, name=stem),
-                    [g[s] for s in hada + tucker if s in g], True))
+        out.append(_Candidate(LohaPatch(*(sd[g[s]] for s in hada), alpha=alpha, t1=t1, t2=t2, name=stem),
+                              [g[s] for s in hada + tucker if s in g], True, True))
     w1_ok = ".lokr_w1" in g or (".lokr_w1_a" in g and ".lokr_w1_b" in g)
     w2_ok = ".lokr_w2" in g or (".lokr_w2_a" in g and ".lokr_w2_b" in g)
     if w1_ok and w2_ok:
@@ -236,24 +255,46 @@ def _weight_candidates(stem: str, g: dict[str, str], sd: dict[str, torch.Tensor]
         else:
             parts += [".lokr_w2_a", ".lokr_w2_b"] + ([".lokr_t2"] if ".lokr_t2" in g else [])
         t = {s[len(".lokr_"):]: sd[g[s]] for s in parts}
-        out.append((LokrPatch(t.get("w1"), t.get("w1_a"), t.get("w1_b"), t.get("w2"), t.get("w2_a"), t.get("w2_b"),
-                              t.get("t2"), alpha=alpha, name=stem), [g[s] for s in parts], True))
+        out.append(_Candidate(LokrPatch(t.get("w1"), t.get("w1_a"), t.get("w1_b"), t.get("w2"), t.get("w2_a"),
+                                        t.get("w2_b"), t.get("t2"), alpha=alpha, name=stem),
+                              [g[s] for s in parts], True, True))
+    if all(s in g for s in GLORA_SUFFIXES):
+        a1, a2, b1, b2 = (sd[g[s]] for s in GLORA_SUFFIXES)
+        out.append(_Candidate(GloraPatch(a1, a2, b1, b2, alpha=alpha, name=stem),
+                              [g[s] for s in GLORA_SUFFIXES], True, True))
+    if ".oft_blocks" in g:
+        blocks = sd[g[".oft_blocks"]]
+        cls = {3: OftPatch, 4: BoftPatch}.get(blocks.dim())
+        if cls is not None:  # any other rank is no OFT: its keys stay unmatched (ComfyUI skips it too)
+            rescale = sd[g[".rescale"]] if ".rescale" in g else None
+            # DoRA around OFT is not taken: LyCORIS never writes it and ComfyUI's result for it is degenerate
+            out.append(_Candidate(cls(blocks, rescale, alpha, name=stem),
+                                  [g[s] for s in OFT_SUFFIXES if s in g], True, False))
     for suffix in (".w_norm", ".diff"):
         if suffix in g:
-            out.append((DiffPatch(sd[g[suffix]]), [g[suffix]], False))
+            out.append(_Candidate(DiffPatch(sd[g[suffix]]), [g[suffix]], False, False))
     return out
+
+
+def _peft_magnitude(g: dict[str, str]) -> str | None:
+    for suffix in PEFT_MAGNITUDE_SUFFIXES:
+        if suffix in g:
+            return g[suffix]
+    return None
 
 
 def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
                  clip_map: dict[str, str], name: str = "LoRA") -> tuple[dict, dict, list[str]]:
     """Split a LoRA state dict into (model patches, clip patches, unmatched keys).
 
-    Per stem (a layer name in any mapped form) the weight gets one adapter: LoRA, LoHa, LoKr,
-    ``w_norm`` or ``diff`` (when a file holds several for one layer, the last of that list wins, as in
-    ComfyUI, and the others' keys are reported unmatched); ``alpha`` scales the low-rank ones and
-    ``dora_scale`` wraps them in a :class:`~engine.diffusion.lycoris.DoraPatch`.  The bias gets
-    ``diff_b`` (or else ``b_norm``).  Patches are keyed by target parameter keys; unmatched LoRA keys
-    are returned and logged as a warning naming them.
+    Per stem (a layer name in any mapped form) the weight gets one adapter: LoRA, LoHa, LoKr, GLoRA,
+    OFT, BOFT, ``w_norm`` or ``diff`` (when a file holds several for one layer, the last of that list
+    wins, as in ComfyUI, and the others' keys are reported unmatched); ``alpha`` scales the low-rank ones
+    (it is OFT/BOFT's norm constraint) and ``dora_scale`` wraps the low-rank ones in a
+    :class:`~engine.diffusion.lycoris.DoraPatch`.  A PEFT ``lora_magnitude_vector`` (no ``dora_scale``)
+    wraps them too, per output channel and normalising ``W + ΔW`` as PEFT defines DoRA.  The bias gets
+    ``diff_b`` (or else ``b_norm``).  Patches are keyed by target parameter keys; unmatched LoRA keys are
+    returned and logged as a warning naming them.
     """
     model_p: dict[str, object] = {}
     clip_p: dict[str, object] = {}
@@ -282,14 +323,17 @@ def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
             alpha = float(lora_sd[g[".alpha"]].float().item()) if ".alpha" in g else None
             candidates = _weight_candidates(stem, g, lora_sd, alpha)
             if candidates:
-                adapter, keys, low_rank = candidates[-1]
+                adapter, keys, uses_alpha, takes_dora = candidates[-1]
                 used.update(keys)
-                if low_rank:
-                    if ".alpha" in g:
-                        used.add(g[".alpha"])
-                    if ".dora_scale" in g:
-                        adapter = DoraPatch(adapter, lora_sd[g[".dora_scale"]], name=stem)
-                        used.add(g[".dora_scale"])
+                if uses_alpha and ".alpha" in g:
+                    used.add(g[".alpha"])
+                magnitude = _peft_magnitude(g)
+                if takes_dora and ".dora_scale" in g:
+                    adapter = DoraPatch(adapter, lora_sd[g[".dora_scale"]], name=stem)
+                    used.add(g[".dora_scale"])
+                elif takes_dora and magnitude is not None:
+                    adapter = DoraPatch(adapter, lora_sd[magnitude], name=stem, output_norm="patched", axis="out")
+                    used.add(magnitude)
                 t[0][t[1]] = adapter
         bias_key = g.get(".diff_b", g.get(".b_norm"))
         if bias_key is not None:

@@ -11,9 +11,16 @@ multiplies it by the node strength.  Formulas (facts from KohakuBlueleaf/LyCORIS
   (``lokr_w1_a @ lokr_w1_b``, ``lokr_w2`` likewise, ``lokr_t2`` for a Tucker ``w2``).  ``scale`` is
   ``alpha / rank`` only when a factor is low-rank (rank of ``w2_b`` when ``w2`` is decomposed, else of
   ``w1_b``), otherwise 1.
+* GLoRA: ``ΔW = (W·A + B) · alpha / rank`` with ``A = a1 @ a2`` (``[in, in]``) and ``B = b1 @ b2``
+  (``[out, in·k]``) in LyCORIS' current layout; its older layout (``ΔW = b2 @ b1 + W·a2 @ a1``) is told
+  apart by the factor shapes as ComfyUI does, see :class:`GloraPatch`.
 * DoRA:  ``W' = m · (W + ΔW) / ‖·‖`` per channel; the axis follows ``dora_scale``'s shape (``[out, 1, ...]``
   → per output channel, ``[1, in, ...]`` → per input channel); the strength interpolates
   ``W + s · (W' − W)``.  See :class:`DoraPatch` for the norm ComfyUI takes on the output axis.
+
+OFT and BOFT live in :mod:`engine.diffusion.oft`.  Adapters whose change is not linear in the strength
+(those two) offer ``delta_at_strength(weight, s)``; :func:`at_strength` binds the strength before the
+patches go to a Patcher (which multiplies ``delta`` by ``s``).
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import torch
 LOHA_SUFFIXES: tuple[str, ...] = (".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b", ".hada_t1", ".hada_t2")
 LOKR_SUFFIXES: tuple[str, ...] = (".lokr_w1", ".lokr_w1_a", ".lokr_w1_b", ".lokr_w2", ".lokr_w2_a", ".lokr_w2_b",
                                   ".lokr_t2")
+GLORA_SUFFIXES: tuple[str, ...] = (".a1.weight", ".a2.weight", ".b1.weight", ".b2.weight")
 
 
 def _f32(t: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -144,6 +152,66 @@ class LokrPatch(RankScaled):
         return _fit(d, weight, what) * self.scale
 
 
+class GloraPatch:
+    """GLoRA (``a1``/``a2``/``b1``/``b2``): ``ΔW = (W·A + B) · alpha / rank``; the delta depends on ``W``.
+
+    Current LyCORIS layout: ``a1 [in, r]``, ``a2 [r, in]``, ``b1 [out, r]``, ``b2 [r, in·k]`` with
+    ``ΔW = W ·_in (a1 @ a2) + b1 @ b2`` (for a convolution ``W``'s input axis is multiplied, per kernel tap)
+    and ``rank = a2.shape[0]``.  Older files: ``a1 [r, in·k]``, ``a2 [in·k, r]``, ``b1 [r, in·k]``,
+    ``b2 [out, r]`` with ``ΔW = b2 @ b1 + W_flat @ a2 @ a1`` and ``rank = a1.shape[0]``.  The layout is read
+    from the shapes as ComfyUI does: old when ``b2[1] == b1[0] == a1[0] == a2[1]``, unless the new test
+    ``b2[0] == b1[1] == a1[1] == a2[0]`` also holds, which wins except for a square weight with
+    ``a2[0] == out`` (then old stays).  No ``alpha`` means scale 1.
+    """
+
+    kind = "GLoRA"
+
+    def __init__(self, a1: torch.Tensor, a2: torch.Tensor, b1: torch.Tensor, b2: torch.Tensor,
+                 alpha: float | None = None, name: str = ""):
+        if min(t.dim() for t in (a1, a2, b1, b2)) < 2:
+            raise ValueError(f"GLoRA {name!r}: a1, a2, b1 and b2 must be matrices or conv kernels "
+                             f"({_shapes(a1=a1, a2=a2, b1=b1, b2=b2)})")
+        self.a1, self.a2, self.b1, self.b2 = a1, a2, b1, b2
+        self.alpha = alpha
+        self.name = name
+
+    def _what(self) -> str:
+        return f"GLoRA {self.name!r} ({_shapes(a1=self.a1, a2=self.a2, b1=self.b1, b2=self.b2)})"
+
+    def layout(self, weight_shape: torch.Size | tuple[int, ...]) -> tuple[bool, int]:
+        """(old layout?, rank) for a weight of this shape, by ComfyUI's shape rule."""
+        a1, a2, b1, b2 = (t.shape for t in (self.a1, self.a2, self.b1, self.b2))
+        old = b2[1] == b1[0] == a1[0] == a2[1]
+        rank = int(a1[0]) if old else None
+        if b2[0] == b1[1] == a1[1] == a2[0]:
+            square_tie = old and a2[0] == weight_shape[0] and weight_shape[0] == weight_shape[1]
+            if not square_tie:
+                old, rank = False, int(a2[0])
+        if rank is None:
+            raise ValueError(f"{self._what()}: the factor shapes fit neither GLoRA layout")
+        return old, rank
+
+    def delta(self, weight: torch.Tensor) -> torch.Tensor:
+        w = weight.to(torch.float32)
+        what = self._what()
+        if w.dim() < 2:
+            raise ValueError(f"{what}: needs a matrix or conv weight, not one of shape {list(w.shape)}")
+        old, rank = self.layout(w.shape)
+        a1, a2, b1, b2 = (_matrix(_f32(t, w.device)) for t in (self.a1, self.a2, self.b1, self.b2))
+        try:
+            if old:
+                d = (b2 @ b1 + (w.reshape(w.shape[0], -1) @ a2) @ a1).reshape(w.shape)
+            else:
+                if w.dim() > 2:
+                    wa = torch.einsum("oi...,ij->oj...", torch.einsum("oi...,ij->oj...", w, a1), a2)
+                else:
+                    wa = (w @ a1) @ a2
+                d = wa.reshape(w.shape) + (b1 @ b2).reshape(w.shape)
+        except RuntimeError as e:
+            raise ValueError(f"{what} does not fit a weight of shape {list(w.shape)}: {e}") from None
+        return d * (1.0 if self.alpha is None else self.alpha / rank)
+
+
 class DoraPatch:
     """Weight-decomposed update around another adapter (``K.dora_scale`` next to LoRA/LoHa/LoKr keys).
 
@@ -153,18 +221,24 @@ class DoraPatch:
     ``[1, in, ...]``; when it is ``[out, 1, ...]`` (``dora_scale.shape[0] == out``) ComfyUI takes the
     per-output-channel norm of ``W`` itself, not of ``W + ΔW`` (``output_norm="base"``, the default, for
     the same images); ``output_norm="patched"`` uses ``W + ΔW`` as the DoRA paper and LyCORIS do.
-    A 1-D ``dora_scale`` is read as ``[out]`` when it has ``out`` entries, else as ``[in]``.
+    A 1-D ``dora_scale`` is read as ``[out]`` when it has ``out`` entries, else as ``[in]``;
+    ``axis="out"`` / ``"in"`` fixes the axis instead (PEFT's magnitude vector is always per output channel,
+    stored ``[out]`` or, for convolutions, ``[1, out, 1, 1]``).
     """
 
     kind = "DoRA"
 
-    def __init__(self, inner, dora_scale: torch.Tensor, name: str = "", output_norm: str = "base"):
+    def __init__(self, inner, dora_scale: torch.Tensor, name: str = "", output_norm: str = "base",
+                 axis: str = "auto"):
         if output_norm not in ("base", "patched"):
             raise ValueError(f"DoRA {name!r}: output_norm must be 'base' or 'patched', not {output_norm!r}")
+        if axis not in ("auto", "out", "in"):
+            raise ValueError(f"DoRA {name!r}: axis must be 'auto', 'out' or 'in', not {axis!r}")
         self.inner = inner
         self.dora_scale = dora_scale
         self.name = name
         self.output_norm = output_norm
+        self.axis = axis
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         w = weight.to(torch.float32)
@@ -173,7 +247,8 @@ class DoraPatch:
         calc = w + self.inner.delta(w)
         m = _f32(self.dora_scale, w.device)
         out_c, in_c, ones = w.shape[0], w.shape[1], [1] * (w.dim() - 2)
-        if m.shape[0] == out_c:  # ComfyUI's test for the output axis
+        on_output = m.shape[0] == out_c if self.axis == "auto" else self.axis == "out"  # ComfyUI's test
+        if on_output:
             if m.numel() != out_c:
                 raise ValueError(f"DoRA {self.name!r}: dora_scale of shape {list(m.shape)} does not fit "
                                  f"a weight of shape {list(w.shape)}")
@@ -182,9 +257,32 @@ class DoraPatch:
             norm = base.reshape(out_c, -1).norm(dim=1).reshape(out_c, 1, *ones)
         else:
             if m.numel() != in_c:
+                which = f"{in_c} inputs" if self.axis == "in" else f"neither {out_c} outputs nor {in_c} inputs"
                 raise ValueError(f"DoRA {self.name!r}: dora_scale of shape {list(m.shape)} does not fit "
-                                 f"a weight of shape {list(w.shape)} (neither {out_c} outputs nor {in_c} inputs)")
+                                 f"a weight of shape {list(w.shape)} ({which})")
             m = m.reshape(1, in_c, *ones)
             norm = calc.transpose(0, 1).reshape(in_c, -1).norm(dim=1).reshape(1, in_c, *ones)
         norm = norm + torch.finfo(torch.float32).eps
         return calc * (m / norm) - w
+
+
+class StrengthBound:
+    """An adapter whose change is not linear in the strength, bound to the strength it is added with.
+
+    ``delta(W)`` is ``inner.delta_at_strength(W, s)``: the Patcher adds ``s`` times it, which is the
+    inner adapter's rule at strength ``s``.
+    """
+
+    def __init__(self, inner, strength: float):
+        self.inner = inner
+        self.strength = float(strength)
+        self.kind = getattr(inner, "kind", type(inner).__name__)
+
+    def delta(self, weight: torch.Tensor) -> torch.Tensor:
+        return self.inner.delta_at_strength(weight, self.strength)
+
+
+def at_strength(patches: dict, strength: float) -> dict:
+    """The patches to add with ``strength``: those with ``delta_at_strength`` bound to it (others as they are)."""
+    return {key: StrengthBound(p, strength) if hasattr(p, "delta_at_strength") else p
+            for key, p in patches.items()}

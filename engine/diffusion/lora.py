@@ -332,7 +332,8 @@ def convert_lora(lora_sd: dict[str, torch.Tensor], unet_map: dict[str, str],
                     adapter = DoraPatch(adapter, lora_sd[g[".dora_scale"]], name=stem)
                     used.add(g[".dora_scale"])
                 elif takes_dora and magnitude is not None:
-                    adapter = DoraPatch(adapter, lora_sd[magnitude], name=stem, output_norm="patched", axis="out")
+                    adapter = DoraPatch(adapter, lora_sd[magnitude], name=stem, output_norm="patched", axis="out",
+                                        scale_key="lora_magnitude_vector")
                     used.add(magnitude)
                 t[0][t[1]] = adapter
         bias_key = g.get(".diff_b", g.get(".b_norm"))

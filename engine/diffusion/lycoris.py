@@ -229,7 +229,7 @@ class DoraPatch:
     kind = "DoRA"
 
     def __init__(self, inner, dora_scale: torch.Tensor, name: str = "", output_norm: str = "base",
-                 axis: str = "auto"):
+                 axis: str = "auto", scale_key: str = "dora_scale"):
         if output_norm not in ("base", "patched"):
             raise ValueError(f"DoRA {name!r}: output_norm must be 'base' or 'patched', not {output_norm!r}")
         if axis not in ("auto", "out", "in"):
@@ -239,6 +239,7 @@ class DoraPatch:
         self.name = name
         self.output_norm = output_norm
         self.axis = axis
+        self.scale_key = scale_key  # the file's name for the magnitudes, for error messages
 
     def delta(self, weight: torch.Tensor) -> torch.Tensor:
         w = weight.to(torch.float32)
@@ -250,7 +251,7 @@ class DoraPatch:
         on_output = m.shape[0] == out_c if self.axis == "auto" else self.axis == "out"  # ComfyUI's test
         if on_output:
             if m.numel() != out_c:
-                raise ValueError(f"DoRA {self.name!r}: dora_scale of shape {list(m.shape)} does not fit "
+                raise ValueError(f"DoRA {self.name!r}: {self.scale_key} of shape {list(m.shape)} does not fit "
                                  f"a weight of shape {list(w.shape)}")
             m = m.reshape(out_c, 1, *ones)
             base = w if self.output_norm == "base" else calc
@@ -258,7 +259,7 @@ class DoraPatch:
         else:
             if m.numel() != in_c:
                 which = f"{in_c} inputs" if self.axis == "in" else f"neither {out_c} outputs nor {in_c} inputs"
-                raise ValueError(f"DoRA {self.name!r}: dora_scale of shape {list(m.shape)} does not fit "
+                raise ValueError(f"DoRA {self.name!r}: {self.scale_key} of shape {list(m.shape)} does not fit "
                                  f"a weight of shape {list(w.shape)} ({which})")
             m = m.reshape(1, in_c, *ones)
             norm = calc.transpose(0, 1).reshape(in_c, -1).norm(dim=1).reshape(1, in_c, *ones)

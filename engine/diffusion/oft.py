@@ -7,7 +7,8 @@ block ``B`` (facts from KohakuBlueleaf/LyCORIS ``diag_oft.py`` / ``boft.py`` and
 
 * ``alpha`` is a constraint, not a scale: when it is > 0 and the Frobenius norm of all the ``Q`` together
   exceeds it, ``Q`` is scaled down to that norm.  ComfyUI compares with ``alpha`` itself (LyCORIS' trainer
-  with ``alpha · out``); we follow ComfyUI.  No ``alpha`` means no constraint.
+  with ``alpha · out``); we follow ComfyUI.  No ``alpha`` (or 0) means no constraint (ComfyUI's BOFT fails
+  on a missing ``alpha`` and leaves the weight unpatched; its OFT reads it as 0).
 * OFT (``oft_blocks [k, b, b]``, ``k · b = out``): block ``j`` of the output rows becomes ``R_jᵀ · W_j``.
 * BOFT (``oft_blocks [m, k, b, b]``): ``m`` butterfly factors; factor ``i`` permutes the output rows so
   that rows ``2^i · b/2`` apart meet in one block, applies the block-diagonal ``R_i``, and permutes back.

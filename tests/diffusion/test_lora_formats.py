@@ -423,7 +423,8 @@ def test_peft_magnitude_of_the_wrong_size_names_weight_and_layer(sd1):
     assert unmatched == []
     h = model.clone()
     h.add_patches(mp, 1.0)
-    with pytest.raises(ValueError, match=rf"{TO_K}.*DoRA '{TO_K_DIFFUSERS}'.*\[1, 16, 1, 1\].*\[32, 32\]"):
+    with pytest.raises(ValueError, match=rf"{TO_K}.*DoRA '{TO_K_DIFFUSERS}': lora_magnitude_vector of shape "
+                                         r"\[1, 16, 1, 1\].*\[32, 32\]"):
         h.apply_model(torch.zeros(1, 4, 8, 8), torch.tensor([1]), torch.zeros(1, 77, 32))
 
 
@@ -531,3 +532,34 @@ def test_formats_file_patches_tiny_sd1_and_restores_bit_exactly(sd1, tmp_path):
     assert torch.equal(z.apply_model(x, t, ctx), base)
     with z.patcher.use() as unet:
         assert all(torch.equal(v, before[k]) for k, v in unet.state_dict().items())
+
+
+# ------------------------------------------------------------------ CUDA (skipped without it)
+def _formats_on(device_manager: DeviceManager, dev: str, path: str, lora: dict) -> torch.Tensor:
+    """The patched UNet output for the formats file at strength 0.7; checks the bit-exact restore."""
+    from nodes.lora import apply_lora
+
+    model, clip, _ = load_checkpoint(path, device_manager)
+    m2, _, unmatched = apply_lora(model, clip, lora, 0.7, 0.7, "formats")
+    assert unmatched == []
+    g = torch.Generator().manual_seed(3)
+    x, t, ctx = torch.randn(2, 4, 8, 8, generator=g), torch.tensor([20, 800]), torch.randn(2, 77, 32, generator=g)
+    base = model.apply_model(x.to(dev), t.to(dev), ctx.to(dev))
+    before = {k: v.clone() for k, v in model.unet.state_dict().items()}
+    out = m2.apply_model(x.to(dev), t.to(dev), ctx.to(dev)).cpu()
+    after = model.unet.state_dict()
+    assert all(torch.equal(after[k], before[k]) for k in before)
+    assert torch.allclose(model.apply_model(x.to(dev), t.to(dev), ctx.to(dev)), base, atol=1e-6)
+    assert not torch.allclose(out, base.cpu(), atol=1e-4)
+    return out
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_formats_on_cuda_restore_bit_exactly_and_match_cpu(tiny_models):
+    path = tiny_models.checkpoint("sd1")
+    lora = _formats_file()
+    cpu = _formats_on(DeviceManager(cpu=True, force_fp32=True), "cpu", path, lora)
+    gpu = _formats_on(DeviceManager(force_fp32=True), "cuda", path, lora)
+    # fp32 on both; TF32 convolutions on the GPU (see test_gpu.py's LoRA check)
+    assert float((gpu - cpu).norm() / cpu.norm()) < 2e-3

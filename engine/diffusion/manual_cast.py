@@ -17,7 +17,8 @@ ControlNetModel) reports the compute dtype instead.
 :func:`stochastic_round` writes fp32 values back into fp8 (LoRA-patched weights):
 each value is rounded up or down at random with probability given by its distance
 to the two neighbouring fp8 values, from a generator seeded with the CRC-32 of the
-weight's name -- the method and seeds ComfyUI uses (its pure-torch path).
+weight's name -- the method and seeds ComfyUI uses (its pure-torch path); values beyond
+the fp8 range saturate to its largest value.
 """
 from __future__ import annotations
 
@@ -183,7 +184,9 @@ def seed_for_key(key: str) -> int:
 def _round_to_fp8(x: torch.Tensor, dtype: torch.dtype, gen: torch.Generator) -> torch.Tensor:
     """Stochastically round ``x`` to the values of ``dtype`` (result in fp16, exactly representable)."""
     exp_bits, man_bits, bias = _FP8_LAYOUT[dtype]
-    x = x.half()
+    info = torch.finfo(dtype)
+    # saturate first: beyond fp8's range the fp16 arithmetic below would overflow to inf/NaN
+    x = x.clamp(min=info.min, max=info.max).half()
     mag = x.abs()
     sign = torch.where(mag == 0, torch.zeros_like(x), torch.sign(x))
     exponent = torch.clamp(torch.floor(torch.log2(mag)) + bias, 0, 2 ** exp_bits - 1)
@@ -194,7 +197,6 @@ def _round_to_fp8(x: torch.Tensor, dtype: torch.dtype, gen: torch.Generator) -> 
                          generator=gen)
     frac = scaled.floor() / (2 ** man_bits)
     value = sign * torch.where(normal, (2.0 ** (exponent - bias)) * (1.0 + frac), (2.0 ** (-bias + 1)) * frac)
-    info = torch.finfo(dtype)
     return value.clamp_(min=info.min, max=info.max)
 
 

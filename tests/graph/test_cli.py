@@ -52,6 +52,14 @@ def test_every_comfyui_launch_flag_is_accepted():
         cli.build_parser().parse_args(["--no-such-flag"])
 
 
+def test_precision_and_memory_flags_reach_the_device_manager():
+    # details: tests/diffusion/test_precision_flags.py
+    dm = cli.build_device(cli.build_parser().parse_args(
+        ["--cpu", "--fp8_e5m2-unet", "--bf16-text-enc", "--cpu-vae", "--highvram", "--reserve-vram", "2"]))
+    assert str(dm.unet_storage_dtype()) == "torch.float8_e5m2" and str(dm.text_storage_dtype()) == "torch.bfloat16"
+    assert dm.vae_device.type == "cpu" and dm.vram_mode == "high" and dm.reserve_vram == 2.0
+
+
 def test_parse_override():
     assert cli.parse_override("5.seed=42") == ("5", "seed", 42)
     assert cli.parse_override("5.text=a cat") == ("5", "text", "a cat")

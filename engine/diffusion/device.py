@@ -89,11 +89,12 @@ class DeviceManager:
                            normal (a bigger model is loaded whole, others evicted first), and the
                            text encoders run on the CPU (fp32) as in ComfyUI's low-VRAM modes.
     ``--novram``           ComfyUI streams every weight; approximation: a budget of 0 (loading a
-                           model evicts all others), text encoders on the CPU, and every model
-                           offloaded to RAM after each prompt.
-    ``--disable-smart-memory``  as ComfyUI: loading a model evicts the others instead of only as
-                           many as needed; and models are offloaded to RAM after each prompt
-                           (:meth:`after_prompt`, called by the server's worker).
+                           model evicts all others, so a ControlNet and its UNet swap places every
+                           step), text encoders on the CPU, every model offloaded after a prompt.
+    ``--disable-smart-memory``  models are offloaded to RAM after each prompt (:meth:`after_prompt`,
+                           called by the server's worker).  ComfyUI also evicts every other model
+                           when it loads one; it loads a UNet and its ControlNets together, we load
+                           them one by one, so within a prompt the normal LRU budget applies.
     =====================  ================================================================
 
     The VRAM options only act on a GPU/MPS compute device (ComfyUI disables them on the CPU).
@@ -297,11 +298,6 @@ class DeviceManager:
         return max(0, budget - reserve)
 
     @property
-    def evicts_all_on_load(self) -> bool:
-        """Loading a model moves every other one off the device (--disable-smart-memory, --novram)."""
-        return self.vram_active and (self.disable_smart_memory or self.vram_mode == "none")
-
-    @property
     def offloads_after_prompt(self) -> bool:
         """Models go back to RAM after each prompt (--disable-smart-memory, --novram)."""
         return self.vram_active and (self.disable_smart_memory or self.vram_mode == "none")
@@ -342,13 +338,9 @@ class DeviceManager:
             key = id(module)
             if key in self._loaded and self._loaded[key][0]() is module:
                 self._loaded.move_to_end(key)
-                if self.evicts_all_on_load:
-                    self._evict_except(_keep | {key})
                 return
             size = module_bytes(module)
             budget = self.device_budget()
-            if self.evicts_all_on_load:
-                self._evict_except(_keep)
             if budget is not None:
                 while self._loaded and self.loaded_bytes() + size > budget:
                     if not self._evict_oldest(_keep):
@@ -394,10 +386,6 @@ class DeviceManager:
             log.info("offloading a %.1f MB model to %s", size / 2**20, self.offload_device)
             self._move_out(module, before_move)
         return True
-
-    def _evict_except(self, keep: frozenset[int] | set[int]) -> None:
-        while self._evict_oldest(frozenset(keep)):
-            pass
 
     def _prune(self) -> None:
         for key in [k for k, (ref, _, _) in self._loaded.items() if ref() is None]:

@@ -65,7 +65,10 @@ class DeviceManager:
     UNet storage dtype     ``--fp32-unet`` > ``--fp64-unet`` > ``--bf16-unet`` > ``--fp16-unet``
                            > ``--fp8_e4m3fn-unet`` > ``--fp8_e5m2-unet``; else ``--force-fp32``
                            fp32, ``--force-fp16`` fp16, else the default.  UNETLoader's
-                           ``weight_dtype`` (fp8) overrides the flags for that file.
+                           ``weight_dtype`` (fp8) overrides the flags for that file
+                           (``fp8_e4m3fn_fast``: stored as e4m3fn; no fp8 matmuls here).
+                           ControlNets are kept in the UNet's compute dtype (ComfyUI stores them
+                           in fp8 too under ``--fp8_*-unet``).
     text storage dtype     ``--fp8_e4m3fn-text-enc`` > ``--fp8_e5m2-text-enc`` > ``--fp16-text-enc``
                            > ``--bf16-text-enc`` > ``--fp32-text-enc``; else force flags, default.
     compute dtype          fp8 storage computes in the dtype the device would use without the

@@ -70,8 +70,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     dev.add_argument("--cpu", action="store_true", help="run everything on the CPU")
     dev.add_argument("--cuda-device", type=int, default=None)
     fp = dev.add_mutually_exclusive_group()
-    fp.add_argument("--force-fp32", action="store_true", help="fp32 for every model (unless a model flag says otherwise)")
-    fp.add_argument("--force-fp16", action="store_true", help="fp16 for every model (unless a model flag says otherwise)")
+    for flag, what in (("--force-fp32", "fp32"), ("--force-fp16", "fp16")):
+        fp.add_argument(flag, action="store_true", help=f"{what} for every model (unless a model flag says otherwise)")
     unet = dev.add_mutually_exclusive_group()
     for flag, what in (("--fp32-unet", "fp32"), ("--fp64-unet", "fp64"), ("--bf16-unet", "bf16"),
                        ("--fp16-unet", "fp16"), ("--fp8_e4m3fn-unet", "fp8 e4m3fn (cast per layer when run)"),
@@ -118,9 +118,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _add_compat_flags(p: argparse.ArgumentParser) -> None:
     """ComfyUI flags that have no effect here, accepted so that existing launch scripts keep working."""
     compat = p.add_argument_group("accepted for ComfyUI compatibility (no effect here)")
-    for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp8_e8m0fnu-unet", "--disable-ipex-optimize", "--supports-fp8-compute", "--use-quad-cross-attention",
-                 "--use-sage-attention", "--use-flash-attention", "--force-upcast-attention", "--enable-manager",
-                 "--disable-manager-ui", "--enable-manager-legacy-ui", "--disable-async-offload",
+    for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp8_e8m0fnu-unet", "--disable-ipex-optimize",
+                 "--supports-fp8-compute", "--use-quad-cross-attention", "--use-sage-attention",
+                 "--use-flash-attention", "--force-upcast-attention", "--enable-manager", "--disable-manager-ui", "--enable-manager-legacy-ui", "--disable-async-offload",
                  "--force-non-blocking", "--disable-pinned-memory", "--mmap-torch-files", "--disable-mmap",
                  "--enable-compress-response-body", "--disable-assets-autoscan"):
         compat.add_argument(flag, action="store_true", help=argparse.SUPPRESS)

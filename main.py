@@ -120,7 +120,8 @@ def _add_compat_flags(p: argparse.ArgumentParser) -> None:
     compat = p.add_argument_group("accepted for ComfyUI compatibility (no effect here)")
     for flag in ("--cuda-malloc", "--disable-cuda-malloc", "--fp8_e8m0fnu-unet", "--disable-ipex-optimize",
                  "--supports-fp8-compute", "--use-quad-cross-attention", "--use-sage-attention",
-                 "--use-flash-attention", "--force-upcast-attention", "--enable-manager", "--disable-manager-ui", "--enable-manager-legacy-ui", "--disable-async-offload",
+                 "--use-flash-attention", "--force-upcast-attention", "--enable-manager", "--disable-manager-ui",
+                 "--enable-manager-legacy-ui", "--disable-async-offload",
                  "--force-non-blocking", "--disable-pinned-memory", "--mmap-torch-files", "--disable-mmap",
                  "--enable-compress-response-body", "--disable-assets-autoscan"):
         compat.add_argument(flag, action="store_true", help=argparse.SUPPRESS)

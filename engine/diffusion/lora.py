@@ -11,8 +11,7 @@ adapters LoHa (``hada_*``), LoKr (``lokr_*``), GLoRA (``a1``/``a2``/``b1``/``b2`
 (``dora_scale``, or PEFT's ``lora_magnitude_vector``), see :mod:`engine.diffusion.lycoris`, and the
 orthogonal OFT / BOFT (``oft_blocks``, ``rescale``), see :mod:`engine.diffusion.oft`.  The LoRA delta is
 ``alpha / rank * up @ down`` (1.0 when the file has no alpha); strength scaling happens in the Patcher
-(OFT / BOFT follow ComfyUI's own strength rule: bind it with
-:func:`engine.diffusion.lycoris.at_strength` before adding the patches).
+(OFT / BOFT follow ComfyUI's own strength rule through their ``delta_at_strength``).
 
 Model keys are the UNet module's parameter names (``input_blocks.1.1.proj_in.weight``).
 CLIP keys are ``<encoder>.<transformers CLIPTextModel parameter name>``, e.g.

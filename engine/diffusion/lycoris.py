@@ -19,8 +19,8 @@ multiplies it by the node strength.  Formulas (facts from KohakuBlueleaf/LyCORIS
   ``W + s · (W' − W)``.  See :class:`DoraPatch` for the norm ComfyUI takes on the output axis.
 
 OFT and BOFT live in :mod:`engine.diffusion.oft`.  Adapters whose change is not linear in the strength
-(those two) offer ``delta_at_strength(weight, s)``; :func:`at_strength` binds the strength before the
-patches go to a Patcher (which multiplies ``delta`` by ``s``).
+(those two) offer ``delta_at_strength(weight, s)``; the Patcher uses it for them, and :func:`at_strength`
+binds the strength into them beforehand where a caller wants the bound form.
 """
 from __future__ import annotations
 

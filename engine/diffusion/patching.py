@@ -155,7 +155,10 @@ class Patcher:
         for strength, adapter in self.patches.get(key, ()):
             if strength != 0.0:
                 try:
-                    w += strength * adapter.delta(w)  # the running fp32 weight (DoRA normalises it)
+                    # the running fp32 weight (DoRA normalises it); adapters whose change is not linear in
+                    # the strength (OFT/BOFT) give the change at this strength themselves
+                    at = getattr(adapter, "delta_at_strength", None)
+                    w += strength * (adapter.delta(w) if at is None else at(w, strength))
                 except (RuntimeError, ValueError) as e:
                     raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
         if is_fp8(original.dtype):

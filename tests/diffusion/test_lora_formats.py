@@ -196,8 +196,14 @@ def test_oft_strength_is_comfyui_square_rule_and_rescale_is_applied(sd1):
     for s in (0.5, -0.7, 2.0):
         assert torch.allclose(_patched(w, [(oft, s)]), w + s * s * full, atol=1e-5), s
     assert not torch.allclose(_patched(w, [(oft, 0.5)]), w + 0.5 * full, atol=1e-4)
-    # the plain Patcher path (strength not bound) scales the strength-1 change linearly
     assert isinstance(at_strength({"k": oft}, 0.5)["k"], StrengthBound)
+    # the Patcher follows the same rule for an adapter added without at_strength (custom nodes, shims)
+    mod = torch.nn.Module()
+    mod.w = torch.nn.Parameter(w.clone(), requires_grad=False)
+    plain = Patcher(mod)
+    assert plain.add_patches({"w": oft}, 0.5) == []
+    with plain.use() as m:
+        assert torch.allclose(m.w, w + 0.25 * full, atol=1e-5)
     # rescale [out, 1] multiplies the rotated weight per output channel (LyCORIS; ComfyUI's OFT drops it)
     rescale = _rand(256, 1).abs() + 0.5
     stem = _kohya(FF)

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import * as graph from "../../web/js/graph.js";
 import * as pnginfo from "../../web/js/pnginfo.js";
 import * as subgraphs from "../../web/js/subgraphs.js";
+import * as widgets from "../../web/js/widgets.js";
 
 const b64 = (s) => { const b = Buffer.from(s, "base64"); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); };
 const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -24,6 +25,8 @@ for (const c of cases) {
       const vals = c.args[c.args.length - 1];   // the "random" numbers, used in a cycle
       let k = 0;
       r = graph[c.fn](...c.args.slice(0, -1), () => vals[k++ % vals.length]);
+    } else if (c.fn.startsWith("widgets.")) {   // DOM-free helpers of widgets.js (snapInt, renderMarkdown)
+      r = widgets[c.fn.slice("widgets.".length)](...c.args);
     } else if (c.fn.startsWith("subgraphs.")) {
       r = subgraphs[c.fn.slice("subgraphs.".length)](...c.args);
       if (r instanceof Map) r = [...r.entries()];

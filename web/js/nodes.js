@@ -1,29 +1,97 @@
 // Node types: one litegraph class per /object_info entry, plus the frontend-only
-// Reroute, PrimitiveNode and Note nodes.
+// Reroute, PrimitiveNode, Note and MarkdownNote nodes.
 import { LGraphNode, LiteGraph, TitleMode } from "../vendor/litegraph/litegraph.es.js";
-import { CONTROL_WIDGET, parseInputSpec, socketInputs, widgetLayout } from "./graph.js";
-import { addTextArea, addUploadWidget, addWidgetFor, comboValues } from "./widgets.js";
+import { CONTROL_WIDGET, parseInputSpec, socketInputs, typesCompatible, widgetLayout } from "./graph.js";
+import { installLitegraphFixes } from "./litegraph_fixes.js";
+import { addMarkdown, addTextArea, addUploadWidget, addWidgetFor, comboValues } from "./widgets.js";
 
 const IMAGE_AREA_MIN = 160;
+const PRIMITIVE_OUTPUT_NAME = "connect to widget input";
 
-/** Draw images (outputs or a live preview) in the free space under the widgets. */
+/** The free area of a node under its slot rows and widgets: [left, top, width, height] (node-local). */
+function imageArea(node) {
+  const last = (node.widgets || []).reduce((m, w) => (w.hidden && !w.linkHidden ? m
+    : Math.max(m, (w.y || 0) + (w.computedHeight ?? LiteGraph.NODE_WIDGET_HEIGHT + 4))), 0);
+  // slot rows (inputs that are not widget sockets, outputs) are drawn from the top of the body
+  const inputs = (node.inputs || []).filter((i) => !(i.widget && node.widgets?.length)).length;
+  const rows = Math.max(inputs, (node.outputs || []).length);
+  const slots = rows ? rows * LiteGraph.NODE_SLOT_HEIGHT + 4 : 0;
+  const top = Math.max(last + 4, slots + 4, 4);
+  return [4, top, node.size[0] - 8, node.size[1] - top - 4];
+}
+
+/** Fit images of aspect (w/h) `aspect` in a grid in w x h: [columns, rows, cell width, cell height] of the largest. */
+function gridLayout(n, w, h, aspect) {
+  let best = [1, n, w, h / n, 0];
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const cw = w / cols;
+    const ch = h / rows;
+    const size = Math.min(cw, ch * aspect);
+    if (size > best[4]) best = [cols, rows, cw, ch, size];
+  }
+  return best.slice(0, 4);
+}
+
+/**
+ * Draw images (outputs or a live preview) in the free space under the slots and widgets. Several
+ * output images show as a grid of thumbnails (imageIndex null); a click on one shows it alone
+ * (imageIndex), a click on that image goes back to the grid. node.imageRects keeps where each was drawn.
+ */
 function drawImages(node, ctx) {
-  const img = node.previewImage || (node.imgs && node.imgs[node.imageIndex || 0]);
-  if (!img || !img.complete || !img.naturalWidth) return;
-  const last = (node.widgets || []).reduce((m, w) => Math.max(m, (w.y || 0) + (w.computedHeight || LiteGraph.NODE_WIDGET_HEIGHT + 4)), 0);
-  const top = Math.max(last + 4, 4);
-  const h = node.size[1] - top - 4;
-  const wdt = node.size[0] - 8;
+  node.imageRects = [];
+  const [left, top, wdt, h] = imageArea(node);
   if (h < 20) return;
-  const s = Math.min(wdt / img.naturalWidth, h / img.naturalHeight);
-  const dw = img.naturalWidth * s;
-  const dh = img.naturalHeight * s;
-  ctx.drawImage(img, 4 + (wdt - dw) / 2, top + (h - dh) / 2, dw, dh);
-  if (node.imgs && node.imgs.length > 1 && !node.previewImage) {
+  const imgs = node.imgs || [];
+  const grid = !node.previewImage && imgs.length > 1 && node.imageIndex == null;
+  const shown = node.previewImage ? [node.previewImage] : grid ? imgs : [imgs[node.imageIndex || 0]];
+  const ready = shown.filter((img) => img && img.complete && img.naturalWidth);
+  if (!ready.length) return;
+  const [cols, , cw, ch] = grid ? gridLayout(shown.length, wdt, h, ready[0].naturalWidth / ready[0].naturalHeight)
+    : [1, 1, wdt, h];
+  shown.forEach((img, k) => {
+    if (!img || !img.complete || !img.naturalWidth) return;
+    const x = left + (k % cols) * cw;
+    const y = top + Math.floor(k / cols) * ch;
+    const pad = grid ? 2 : 0;
+    const s = Math.min((cw - 2 * pad) / img.naturalWidth, (ch - 2 * pad) / img.naturalHeight);
+    const dw = img.naturalWidth * s;
+    const dh = img.naturalHeight * s;
+    const rect = [x + (cw - dw) / 2, y + (ch - dh) / 2, dw, dh];
+    ctx.drawImage(img, ...rect);
+    node.imageRects.push(rect);
+  });
+  if (imgs.length > 1 && !node.previewImage && !grid) {
     ctx.fillStyle = "#ddd";
     ctx.font = "12px sans-serif";
-    ctx.fillText(`${(node.imageIndex || 0) + 1} / ${node.imgs.length}`, 8, node.size[1] - 8);
+    ctx.fillText(`${(node.imageIndex || 0) + 1} / ${imgs.length} · click: all`, 8, node.size[1] - 8);
   }
+}
+
+/** A click (node-local pos) on a batch's images: pick one from the grid, or back to the grid. */
+function clickImages(node, pos) {
+  if (node.previewImage || !node.imgs || node.imgs.length < 2 || !node.imageRects) return false;
+  const hit = node.imageRects.findIndex(([x, y, w, h]) => pos[0] >= x && pos[0] < x + w && pos[1] >= y && pos[1] < y + h);
+  if (hit < 0) return false;
+  node.imageIndex = node.imageIndex == null ? hit : null;
+  node.setDirtyCanvas(true, false);
+  return true;
+}
+
+/** Widgets_values of the wrong type for their input (a number widget given "x", ...): [widget, message]. */
+function wrongTypedValues(node) {
+  const out = [];
+  for (const w of node.widgets || []) {
+    const spec = w.inputSpec;
+    if (!spec) continue;
+    const v = w.value;
+    let ok = true;
+    if (spec.type === "INT" || spec.type === "FLOAT") ok = typeof v === "number" && Number.isFinite(v);
+    else if (spec.type === "BOOLEAN") ok = typeof v === "boolean";
+    else if (spec.type === "STRING") ok = typeof v === "string";
+    if (!ok) out.push([w, `${w.name}: the saved value ${JSON.stringify(v)} is not a valid ${spec.type}`]);
+  }
+  return out;
 }
 
 /** Break text into at most maxLines lines of maxWidth pixels (the last one ends with … when cut). */
@@ -91,6 +159,28 @@ function drawStatus(node, ctx, app) {
   }
 }
 
+/** The names of hidden linked widgets, where their socket sits (the row the widget had). */
+function drawLinkedWidgetNames(node, ctx) {
+  if (node.flags?.collapsed) return;
+  for (const w of node.widgets || []) {
+    if (w.linkHidden !== "socket" || w.y == null) continue;
+    ctx.save();
+    ctx.fillStyle = LiteGraph.NODE_TEXT_COLOR || "#aaa";
+    ctx.font = "12px sans-serif";
+    ctx.textAlign = "left";
+    ctx.fillText(w.label || w.name, LiteGraph.NODE_SLOT_HEIGHT + 2, w.y + LiteGraph.NODE_SLOT_HEIGHT / 2 + 2);
+    ctx.restore();
+  }
+}
+
+/** The default value of a widget's input spec (its type's zero when there is none). */
+function addWidgetDefault(w) {
+  const o = w.inputSpec.options || {};
+  const zero = { INT: 0, FLOAT: 0, BOOLEAN: false, STRING: "" }[w.inputSpec.type];
+  const d = o.default ?? o.min ?? zero;
+  return typeof d === typeof zero ? d : zero;
+}
+
 function ensureImageSpace(node) {
   const widgetsHeight = node.computeSize()[1];
   if (node.size[1] < widgetsHeight + IMAGE_AREA_MIN) node.setSize([Math.max(node.size[0], 240), widgetsHeight + IMAGE_AREA_MIN + 60]);
@@ -108,6 +198,10 @@ export function makeNodeClass(name, def, app) {
 
     constructor(title) {
       super(title ?? ServerNode.title);
+      // litegraph's constructor sets an own onMouseDown (title buttons) that hides any prototype
+      // method: the image clicks are chained after it here.
+      const titleButtons = this.onMouseDown;
+      this.onMouseDown = (e, pos, canvas) => Boolean(titleButtons?.(e, pos, canvas)) || clickImages(this, pos);
       this.comfyClass = name;
       this.serialize_widgets = true;
       this.properties = { "Node name for S&R": name };
@@ -131,7 +225,7 @@ export function makeNodeClass(name, def, app) {
       const size = this.computeSize();
       this.setSize([Math.max(size[0], 220), size[1]]);
       if (def.output_node && /Image/.test(name)) ensureImageSpace(this);
-      if (this.imageCombo) this.onWidgetChanged(this.imageCombo);
+      if (this.imageCombo) this.showInputImage();
       app.extensions.nodeCreated(this);
     }
 
@@ -139,7 +233,12 @@ export function makeNodeClass(name, def, app) {
     configure(info) {
       if (Array.isArray(info.inputs)) this.inputs = [];
       if (Array.isArray(info.outputs)) this.outputs = [];
-      super.configure(info);
+      this.configuring = true;
+      try {
+        super.configure(info);
+      } finally {
+        this.configuring = false;
+      }
       for (const entry of layout) {
         if (!entry.api) continue;
         if (!this.inputs.some((i) => i.widget && i.widget.name === entry.name)) {
@@ -154,44 +253,99 @@ export function makeNodeClass(name, def, app) {
             w.value = w.options.values[0];
           }
         }
+        // a value of the wrong type (seed "x") is reported and replaced by the input's default
+        const wrong = wrongTypedValues(this);
+        if (wrong.length) {
+          for (const [w] of wrong) w.value = addWidgetDefault(w);
+          const lines = wrong.map(([w, msg]) => `${msg}; the default ${JSON.stringify(w.value)} is used`);
+          app.markError(String(this.id), lines, name);
+          app.panels.error(`${this.title} #${this.id}: workflow value of the wrong type`, lines.join("\n"));
+        }
       }
     }
 
+    /** Adds to litegraph's menu in place; returns nothing, as litegraph puts a returned list in front again. */
     getExtraMenuOptions(canvas, options) {
       if (this.imgs && this.imgs.length) {
         options.unshift({ content: "Open Image", callback: () => window.open(this.imgs[this.imageIndex || 0].src, "_blank") });
       }
       app.nodeMenuExtras(this, options);
-      return options;
     }
 
     onDrawBackground(ctx) {
       drawImages(this, ctx);
     }
 
+    /** litegraph calls (name, value, old, widget); our combo callback passes the widget alone. */
+    onWidgetChanged(nameOrWidget, value, old, widget) {
+      const w = widget || nameOrWidget;
+      this.clearError();
+      if (w === this.imageCombo) this.showInputImage();
+    }
+
+    /** An edit of an input clears the node's error outline (as ComfyUI's frontend does). */
+    clearError() {
+      const key = String(this.id);
+      if (!app.nodeErrors[key]) return;
+      delete app.nodeErrors[key];
+      this.setDirtyCanvas(true, true);
+    }
+
     /** LoadImage-style nodes show the chosen input image. */
-    onWidgetChanged(w) {
-      if (w !== this.imageCombo || !w.value || !w.options.values.includes(w.value) || String(w.value).startsWith("(")) return;
+    showInputImage() {
+      const w = this.imageCombo;
+      if (!w || !w.value || !w.options.values.includes(w.value) || String(w.value).startsWith("(")) return;
       const parts = String(w.value).split("/");
       const filename = parts.pop();
       this.setOutputImages([{ filename, subfolder: parts.join("/"), type: "input" }]);
     }
 
+    onConnectionsChange(side) {
+      if (side !== LiteGraph.INPUT) return;
+      this.syncLinkedWidgets(!this.configuring);
+      if (!this.configuring) this.clearError();
+    }
+
+    /**
+     * A widget whose input socket is linked hides (its row keeps the socket and its name), together
+     * with its control_after_generate / control_filter_list widgets, as in ComfyUI; unlinked, they show again.
+     */
+    syncLinkedWidgets(resize = true) {
+      if (!this.widgets) return;
+      const linked = new Set((this.inputs || []).filter((i) => i.widget && i.link != null).map((i) => i.widget.name));
+      let changed = false;
+      for (const w of this.widgets) {
+        const own = linked.has(w.name);
+        const hide = own || (w.inputSpec?.target != null && linked.has(w.inputSpec.target));
+        if (hide && !w.linkHidden) {
+          w.linkHidden = own ? "socket" : "control";
+          w.hidden = true;
+          w.savedComputeSize = Object.getOwnPropertyDescriptor(w, "computeSize") || null;
+          w.computeSize = own ? () => [0, LiteGraph.NODE_SLOT_HEIGHT - 4] : () => [0, -4];
+          changed = true;
+        } else if (!hide && w.linkHidden) {
+          w.linkHidden = null;
+          w.hidden = false;
+          delete w.computeSize;
+          if (w.savedComputeSize) Object.defineProperty(w, "computeSize", w.savedComputeSize);
+          changed = true;
+        }
+      }
+      if (!changed || !resize) return;
+      const min = this.computeSize();
+      const grow = this.widgets.some((w) => !w.hidden && w.computeLayoutSize) || (this.imgs && this.imgs.length);
+      this.setSize([this.size[0], grow ? Math.max(this.size[1], min[1]) : min[1]]);
+      this.setDirtyCanvas(true, true);
+    }
+
     onAfterGraphConfigured() {
-      if (this.imageCombo) this.onWidgetChanged(this.imageCombo);
+      if (this.imageCombo) this.showInputImage();
+      this.syncLinkedWidgets(false);
     }
 
     onDrawForeground(ctx) {
+      drawLinkedWidgetNames(this, ctx);
       drawStatus(this, ctx, app);
-    }
-
-    onMouseDown(e, pos) {
-      if (this.imgs && this.imgs.length > 1 && pos[1] > this.size[1] - 24) {
-        this.imageIndex = ((this.imageIndex || 0) + 1) % this.imgs.length;
-        this.setDirtyCanvas(true, false);
-        return true;
-      }
-      return false;
     }
 
     onRemoved() {
@@ -212,7 +366,7 @@ export function makeNodeClass(name, def, app) {
         img.dataset.filename = im.filename;
         return img;
       });
-      this.imageIndex = 0;
+      this.imageIndex = this.imgs.length > 1 ? null : 0;   // several: a grid of thumbnails
       ensureImageSpace(this);
       this.setDirtyCanvas(true, true);
     }
@@ -220,7 +374,11 @@ export function makeNodeClass(name, def, app) {
   return ServerNode;
 }
 
-/** Replace combo values of existing nodes after a refresh of /object_info. */
+/**
+ * Replace combo values of existing nodes after a refresh of /object_info. A chosen value that is no
+ * longer listed (its file went away) is kept, as in ComfyUI: validation then names it at the next queue.
+ * Only the "(no checkpoints ...)" / "(none available)" placeholders give way to the first real value.
+ */
 export function refreshCombos(graph, objectInfo) {
   for (const node of graph._nodes) {
     const def = objectInfo[node.comfyClass];
@@ -230,7 +388,8 @@ export function refreshCombos(graph, objectInfo) {
       const e = byName.get(w.name);
       if (!e || e.type !== "COMBO") continue;
       w.options.values = comboValues(e, node.comfyClass);
-      if (!w.options.values.includes(w.value)) w.value = w.options.values[0];
+      const placeholder = w.value == null || w.value === "" || String(w.value).startsWith("(");
+      if (placeholder && !w.options.values.includes(w.value)) w.value = w.options.values[0];
     }
   }
 }
@@ -253,17 +412,43 @@ class RerouteNode extends LGraphNode {
     this.outputs[0].type = type || "*";
     this.outputs[0].name = "";
   }
+  /**
+   * The types the reroute's output already feeds (through further reroutes too): a reroute wired into
+   * a MODEL input only takes MODEL, even while nothing feeds it.
+   */
+  downstreamTypes() {
+    const types = new Set();
+    const seen = new Set();
+    const stack = [this];
+    while (stack.length) {
+      const node = stack.pop();
+      if (seen.has(node)) continue;
+      seen.add(node);
+      for (const id of node.outputs[0].links || []) {
+        const link = node.graph?._links.get(id);
+        const target = link && node.graph.getNodeById(link.target_id);
+        if (!target) continue;
+        if (target instanceof RerouteNode) stack.push(target);
+        else {
+          const t = target.inputs?.[link.target_slot]?.type;
+          if (t && t !== "*") types.add(String(t));
+        }
+      }
+    }
+    return [...types];
+  }
   onConnectInput(index, type) {
+    if (type && type !== "*" && !this.downstreamTypes().every((t) => typesCompatible(t, type))) return false;
     this.setType(type);
     return true;
   }
   onConnectionsChange(side, slot, connected) {
-    if (side === LiteGraph.INPUT && !connected) this.setType("*");
+    if (side === LiteGraph.INPUT && !connected) this.setType(this.downstreamTypes()[0] || "*");
   }
   onAfterGraphConfigured() {
     const link = this.inputs[0].link != null ? this.graph?._links.get(this.inputs[0].link) : null;
     const origin = link && this.graph.getNodeById(link.origin_id);
-    this.setType(origin?.outputs?.[link.origin_slot]?.type ?? "*");
+    this.setType(origin?.outputs?.[link.origin_slot]?.type ?? this.downstreamTypes()[0] ?? "*");
   }
   computeSize() { return [75, 26]; }
 }
@@ -276,7 +461,7 @@ function makePrimitive(app) {
       super(title ?? "Primitive");
       this.isVirtualNode = true;
       this.serialize_widgets = true;
-      this.addOutput("connect to widget input", "*");
+      this.addOutput(PRIMITIVE_OUTPUT_NAME, "*");
       this.properties = { "Run widget replace on values": false };
     }
     targetWidgets() {
@@ -296,12 +481,17 @@ function makePrimitive(app) {
     }
     onConnectionsChange() {
       const targets = this.targetWidgets();
+      if (!targets.length && this.widgets && this.widgets.length && !this.configuring) {
+        this.reset();
+        return;
+      }
       if (!targets.length || (this.widgets && this.widgets.length)) return;
       const { w } = targets[0];
       const spec = w.inputSpec;
       this.outputs[0].type = spec.type;
       this.outputs[0].name = spec.type;
-      const keep = this.pendingValues;
+      const last = this.lastValues && this.lastValues.type === spec.type ? this.lastValues.values : null;
+      const keep = this.pendingValues || last;
       addWidgetFor(this, spec, app).value = keep ? keep[0] : w.value;
       if (spec.type === "INT" && (spec.options.control_after_generate || /^(noise_)?seed$/.test(spec.name))) {
         const cw = addWidgetFor(this, { name: CONTROL_WIDGET, type: "CONTROL", options: {}, target: spec.name }, app);
@@ -311,9 +501,28 @@ function makePrimitive(app) {
       this.pendingValues = null;
       this.setSize(this.computeSize());
     }
+    /**
+     * With its last link gone the primitive goes back to "connect to widget input" ("*") and drops its
+     * widgets, as in ComfyUI, so it can feed an input of another type (its values come back if it is
+     * linked to the same type again).
+     */
+    reset() {
+      this.lastValues = { type: this.outputs[0].type, values: this.widgets.map((w) => w.value) };
+      for (const w of this.widgets) w.onRemove?.();
+      this.widgets = [];
+      this.outputs[0].type = "*";
+      this.outputs[0].name = PRIMITIVE_OUTPUT_NAME;
+      this.setSize(this.computeSize());
+      this.setDirtyCanvas(true, true);
+    }
     configure(info) {
       this.pendingValues = info.widgets_values;
-      super.configure({ ...info, widgets_values: undefined });
+      this.configuring = true;
+      try {
+        super.configure({ ...info, widgets_values: undefined });
+      } finally {
+        this.configuring = false;
+      }
     }
     onAfterGraphConfigured() {
       this.onConnectionsChange();
@@ -349,8 +558,29 @@ function makeNote(app) {
   return NoteNode;
 }
 
+/** MarkdownNote (ComfyUI's frontend-only note): its text shown as rendered Markdown, edited on double-click. */
+function makeMarkdownNote(app) {
+  class MarkdownNoteNode extends LGraphNode {
+    static title = "Markdown Note";
+    constructor(title) {
+      super(title ?? "Markdown Note");
+      this.isVirtualNode = true;
+      this.serialize_widgets = true;
+      this.color = "#432";
+      this.bgcolor = "#653";
+      addMarkdown(this, "text", "", app);
+      this.setSize([400, 200]);
+    }
+    onRemoved() {
+      for (const w of this.widgets || []) w.onRemove?.();
+    }
+  }
+  return MarkdownNoteNode;
+}
+
 /** Register every node type of objectInfo (and the frontend-only ones) with LiteGraph. */
 export function registerNodeTypes(objectInfo, app) {
+  installLitegraphFixes(app);
   for (const [name, def] of Object.entries(objectInfo)) {
     const cls = makeNodeClass(name, def, app);
     app.extensions.beforeRegisterNodeDef(cls, def);
@@ -358,7 +588,8 @@ export function registerNodeTypes(objectInfo, app) {
     cls.category = def.category || "sd";
     if (def.deprecated) cls.skip_list = true;
   }
-  const utils = [["Reroute", RerouteNode], ["PrimitiveNode", makePrimitive(app)], ["Note", makeNote(app)]];
+  const utils = [["Reroute", RerouteNode], ["PrimitiveNode", makePrimitive(app)], ["Note", makeNote(app)],
+    ["MarkdownNote", makeMarkdownNote(app)]];
   for (const [name, cls] of utils) {
     LiteGraph.registerNodeType(name, cls);
     cls.category = "utils";

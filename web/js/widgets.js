@@ -10,6 +10,21 @@ function roundTo(value, precision) {
   return Number(r.toFixed(Math.max(0, Math.ceil(-Math.log10(precision)))));
 }
 
+/**
+ * An INT value snapped to the nearest step counted from min (ComfyUI's frontend rounds typed and
+ * dragged integers to the nearest step: height 70 with step 8 gives 72), then kept within min..max.
+ */
+export function snapInt(value, { min = -Number.MAX_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER, step = 1 } = {}) {
+  let v = Math.round(Number(value));
+  if (!Number.isFinite(v)) return v;
+  const s = Math.abs(Number(step)) || 1;
+  if (s > 1) {
+    const offset = Number.isFinite(min) ? ((min % s) + s) % s : 0;
+    v = Math.round((v - offset) / s) * s + offset;
+  }
+  return Math.min(Math.max(v, min), max);
+}
+
 function decimals(step) {
   const s = String(step);
   return s.includes(".") ? s.split(".")[1].length : 0;
@@ -30,9 +45,10 @@ export function addWidgetFor(node, entry, app) {
   switch (entry.type) {
     case "INT": {
       const step = Number(o.step ?? 1) || 1;
+      const limits = { min: o.min ?? -Number.MAX_SAFE_INTEGER, max: o.max ?? Number.MAX_SAFE_INTEGER, step };
       w = node.addWidget("number", entry.name, Number(o.default ?? o.min ?? 0), (v) => {
-        w.value = Math.round(Number(v));
-      }, { min: o.min ?? -Number.MAX_SAFE_INTEGER, max: o.max ?? Number.MAX_SAFE_INTEGER, step2: step, precision: 0 });
+        w.value = snapInt(v, limits);
+      }, { min: limits.min, max: limits.max, step2: step, precision: 0 });
       break;
     }
     case "FLOAT": {
@@ -130,6 +146,165 @@ export function runControlWidgets(node, rnd = Math.random) {
   }
 }
 
+/**
+ * Keys in a text box: canvas shortcuts (Delete, Ctrl+C, ...) stay out of text editing, but the app's
+ * Ctrl+S (save), Ctrl+O (open) and Ctrl+Enter (queue) work as on the canvas instead of the browser's
+ * Save Page / Open File dialogs.
+ */
+function textKeys(e, app) {
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (ctrl && e.key === "Enter") return;   // the window's handler queues
+  e.stopPropagation();
+  if (!ctrl || e.altKey) return;
+  if (e.code === "KeyS") {
+    e.preventDefault();
+    app.panels.saveWorkflow();
+  } else if (e.code === "KeyO") {
+    e.preventDefault();
+    app.panels.openFile();
+  }
+}
+
+/** Place a DOM widget's element over its widget row (canvas transform), hidden when not drawable. */
+function placeElement(el, app, n, width, y, h) {
+  const canvas = app.canvas;
+  const scale = canvas.ds.scale;
+  const [ox, oy] = canvas.ds.offset;
+  const left = (n.pos[0] + 8 + ox) * scale;
+  const top = (n.pos[1] + y + oy) * scale;
+  el.style.transform = `translate(${left}px, ${top}px) scale(${scale})`;
+  el.style.width = `${width - 16}px`;
+  el.style.height = `${Math.max(h, 30)}px`;
+  el.hidden = n.flags?.collapsed || canvas.low_quality;
+  el.dataset.node = String(n.id);
+}
+
+const MD_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Inline Markdown of one escaped line: `code`, **bold**, *italic* / _italic_, [text](http/https link). */
+function inlineMarkdown(text) {
+  const esc = text.replace(/[&<>"']/g, (c) => MD_ESCAPES[c]);
+  const codes = [];
+  return esc
+    .replace(/`([^`]+)`/g, (m, c) => { codes.push(c); return `\u0000${codes.length - 1}\u0000`; })
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>")
+    .replace(/(^|\W)_([^_\s][^_]*)_(?=\W|$)/g, "$1<em>$2</em>")
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, '<a href="$2" target="_blank" rel="noopener">$1</a>')
+    .replace(/\u0000(\d+)\u0000/g, (m, i) => `<code>${codes[Number(i)]}</code>`);
+}
+
+/**
+ * A small Markdown renderer for notes (HTML in the text is shown as text): # headings, - / * / 1.
+ * lists, ``` code blocks, > quotes, --- rules, paragraphs and the inline forms of inlineMarkdown.
+ */
+export function renderMarkdown(source) {
+  const out = [];
+  let list = null;
+  let para = [];
+  let code = null;
+  const flush = () => {
+    if (para.length) out.push(`<p>${para.map(inlineMarkdown).join("<br>")}</p>`);
+    para = [];
+    if (list) out.push(`</${list}>`);
+    list = null;
+  };
+  for (const line of String(source ?? "").split(/\r?\n/)) {
+    if (code !== null) {
+      if (/^```/.test(line)) {
+        out.push(`<pre><code>${code.join("\n").replace(/[&<>"']/g, (c) => MD_ESCAPES[c])}</code></pre>`);
+        code = null;
+      } else code.push(line);
+      continue;
+    }
+    let m;
+    if (/^```/.test(line)) { flush(); code = []; }
+    else if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) { flush(); out.push(`<h${m[1].length}>${inlineMarkdown(m[2])}</h${m[1].length}>`); }
+    else if (/^\s*(---+|\*\*\*+)\s*$/.test(line)) { flush(); out.push("<hr>"); }
+    else if ((m = /^\s*([-*+]|\d+[.)])\s+(.*)$/.exec(line))) {
+      const kind = /\d/.test(m[1]) ? "ol" : "ul";
+      if (para.length || list !== kind) flush();
+      if (!list) { out.push(`<${kind}>`); list = kind; }
+      out.push(`<li>${inlineMarkdown(m[2])}</li>`);
+    } else if ((m = /^>\s?(.*)$/.exec(line))) { flush(); out.push(`<blockquote>${inlineMarkdown(m[1])}</blockquote>`); }
+    else if (!line.trim()) flush();
+    else {
+      if (list) flush();
+      para.push(line);
+    }
+  }
+  if (code !== null) out.push(`<pre><code>${code.join("\n").replace(/[&<>"']/g, (c) => MD_ESCAPES[c])}</code></pre>`);
+  flush();
+  return out.join("");
+}
+
+/**
+ * MarkdownNote's widget: the text rendered as Markdown in a DOM box over the canvas; a double-click
+ * turns it into a textarea for editing, and leaving the textarea shows the rendered text again.
+ */
+export function addMarkdown(node, name, value, app) {
+  const box = document.createElement("div");
+  box.className = "sdflow-markdown";
+  const view = document.createElement("div");
+  view.className = "sdflow-markdown-view";
+  const edit = document.createElement("textarea");
+  edit.className = "sdflow-textarea sdflow-markdown-edit";
+  edit.spellcheck = false;
+  edit.hidden = true;
+  box.append(view, edit);
+  // inline styles: the box is placed like .sdflow-textarea (web/css/app.css), its parts fill it
+  Object.assign(box.style, { position: "absolute", left: "0", top: "0", transformOrigin: "0 0", pointerEvents: "auto",
+    boxSizing: "border-box" });
+  Object.assign(view.style, { width: "100%", height: "100%", overflow: "auto", boxSizing: "border-box", padding: "2px 6px",
+    color: "#ddd", font: "13px sans-serif", background: "rgba(0, 0, 0, 0.15)", borderRadius: "4px" });
+  Object.assign(edit.style, { position: "static", width: "100%", height: "100%", transform: "none", boxSizing: "border-box" });
+  view.title = "Double-click to edit";
+  let text = "";
+  const show = () => { view.innerHTML = renderMarkdown(text); };
+  let pending = null;
+  edit.addEventListener("input", () => {
+    text = edit.value;
+    clearTimeout(pending);
+    pending = setTimeout(() => app.graphChanged(), 400);
+  });
+  edit.addEventListener("keydown", (e) => textKeys(e, app));
+  edit.addEventListener("blur", () => {
+    edit.hidden = true;
+    view.hidden = false;
+    show();
+    app.graphChanged();
+  });
+  view.addEventListener("dblclick", () => {
+    view.hidden = true;
+    edit.hidden = false;
+    edit.value = text;
+    edit.focus();
+  });
+  app.domLayer.appendChild(box);
+  const widget = {
+    type: "markdown",
+    name,
+    element: box,
+    options: {},
+    get value() { return text; },
+    set value(v) {
+      text = v == null ? "" : String(v);
+      edit.value = text;
+      show();
+    },
+    computeLayoutSize() { return { minHeight: 60, maxHeight: 4000, minWidth: 120 }; },
+    draw(ctx, n, width, y) {
+      widget.y = y;
+      widget.drawnFrame = app.frame;
+      placeElement(box, app, n, width, y, (widget.computedHeight || 64) - 4);
+    },
+    onRemove() { box.remove(); },
+  };
+  widget.value = value;
+  node.addCustomWidget(widget);
+  return widget;
+}
+
 /** A multiline text widget backed by a DOM textarea positioned over the canvas each frame. */
 export function addTextArea(node, name, value, app, placeholder) {
   const el = document.createElement("textarea");
@@ -140,13 +315,11 @@ export function addTextArea(node, name, value, app, placeholder) {
   el.dataset.widget = name;
   let pending = null;
   el.addEventListener("input", () => {   // one undo step per pause in typing, not per key
+    node.onWidgetChanged?.(name, el.value, undefined, widget);
     clearTimeout(pending);
     pending = setTimeout(() => app.graphChanged(), 400);
   });
-  el.addEventListener("keydown", (e) => {
-    // keep canvas shortcuts (Delete, Ctrl+C, ...) out of text editing; Ctrl+Enter still queues
-    if (!((e.ctrlKey || e.metaKey) && e.key === "Enter")) e.stopPropagation();
-  });
+  el.addEventListener("keydown", (e) => textKeys(e, app));
   app.domLayer.appendChild(el);
   const widget = {
     type: "customtext",
@@ -159,18 +332,8 @@ export function addTextArea(node, name, value, app, placeholder) {
     draw(ctx, n, width, y) {
       widget.y = y;
       widget.drawnFrame = app.frame;
-      const h = (widget.computedHeight || 64) - 4;
-      const canvas = app.canvas;
-      const scale = canvas.ds.scale;
-      const [ox, oy] = canvas.ds.offset;
-      const left = (n.pos[0] + 8 + ox) * scale;
-      const top = (n.pos[1] + y + oy) * scale;
-      el.style.transform = `translate(${left}px, ${top}px) scale(${scale})`;
-      el.style.width = `${width - 16}px`;
-      el.style.height = `${Math.max(h, 30)}px`;
-      el.hidden = n.flags?.collapsed || canvas.low_quality;
+      placeElement(el, app, n, width, y, (widget.computedHeight || 64) - 4);
       el.disabled = n.getSlotFromWidget?.(widget)?.link != null;
-      el.dataset.node = String(n.id);
     },
     onRemove() { el.remove(); },
   };

@@ -424,10 +424,12 @@ def test_a_workflow_value_of_the_wrong_type_is_reported_on_load(ed):
     wf = ed.js("app.serialize()")
     ks = next(n for n in wf["nodes"] if n["id"] == 3)
     ks["widgets_values"][0] = "x"
+    ks["widgets_values"][2] = "7"     # steps: a number saved as text is that number, no message
     ed.js("(wf) => app.loadGraphData(wf, 'bad_seed.json')", wf)
     msgs = ed.js("document.querySelector('#messages').innerText")
     assert "KSampler #3" in msgs and 'seed: the saved value "x" is not a valid INT' in msgs
-    assert ed.widget(3, "seed") == 0
+    assert "steps" not in msgs
+    assert ed.widget(3, "seed") == 0 and ed.widget(3, "steps") == 7
     assert "seed" in " ".join(ed.js("app.nodeErrors['3'].lines"))
     assert ed.errors == []
 

@@ -3,7 +3,7 @@
 import { LGraphNode, LiteGraph, TitleMode } from "../vendor/litegraph/litegraph.es.js";
 import { CONTROL_WIDGET, parseInputSpec, socketInputs, typesCompatible, widgetLayout } from "./graph.js";
 import { installLitegraphFixes } from "./litegraph_fixes.js";
-import { addMarkdown, addTextArea, addUploadWidget, addWidgetFor, comboValues } from "./widgets.js";
+import { addMarkdown, addTextArea, addUploadWidget, addWidgetFor, comboValues, isComboPlaceholder } from "./widgets.js";
 
 const IMAGE_AREA_MIN = 160;
 const PRIMITIVE_OUTPUT_NAME = "connect to widget input";
@@ -78,7 +78,10 @@ function clickImages(node, pos) {
   return true;
 }
 
-/** Widgets_values of the wrong type for their input (a number widget given "x", ...): [widget, message]. */
+/**
+ * Widgets_values of the wrong type for their input (a number widget given "x", ...): [widget, message].
+ * A number saved as text ("42") is not wrong: the widget gets the number.
+ */
 function wrongTypedValues(node) {
   const out = [];
   for (const w of node.widgets || []) {
@@ -86,6 +89,10 @@ function wrongTypedValues(node) {
     if (!spec) continue;
     const v = w.value;
     let ok = true;
+    if ((spec.type === "INT" || spec.type === "FLOAT") && typeof v === "string" && v.trim() && Number.isFinite(Number(v))) {
+      w.value = Number(v);   // a number saved as text ("42") is the number, as the server reads it
+      continue;
+    }
     if (spec.type === "INT" || spec.type === "FLOAT") ok = typeof v === "number" && Number.isFinite(v);
     else if (spec.type === "BOOLEAN") ok = typeof v === "boolean";
     else if (spec.type === "STRING") ok = typeof v === "string";
@@ -388,8 +395,7 @@ export function refreshCombos(graph, objectInfo) {
       const e = byName.get(w.name);
       if (!e || e.type !== "COMBO") continue;
       w.options.values = comboValues(e, node.comfyClass);
-      const placeholder = w.value == null || w.value === "" || String(w.value).startsWith("(");
-      if (placeholder && !w.options.values.includes(w.value)) w.value = w.options.values[0];
+      if (isComboPlaceholder(w.value) && !w.options.values.includes(w.value)) w.value = w.options.values[0];
     }
   }
 }

@@ -30,11 +30,18 @@ function decimals(step) {
   return s.includes(".") ? s.split(".")[1].length : 0;
 }
 
+export const NO_VALUES_LABEL = "(none available)";
+
 /** Values a combo shows; a marker entry when the list is empty so the widget says so. */
 export function comboValues(layoutEntry, className) {
   const values = layoutEntry.combo || [];
   if (values.length) return values;
-  return [className === "CheckpointLoaderSimple" || layoutEntry.name === "ckpt_name" ? EMPTY_CHECKPOINT_LABEL : "(none available)"];
+  return [className === "CheckpointLoaderSimple" || layoutEntry.name === "ckpt_name" ? EMPTY_CHECKPOINT_LABEL : NO_VALUES_LABEL];
+}
+
+/** True for the marker entries of comboValues (no real value chosen). */
+export function isComboPlaceholder(value) {
+  return value == null || value === "" || value === EMPTY_CHECKPOINT_LABEL || value === NO_VALUES_LABEL;
 }
 
 /** Add one widget described by a graph.widgetLayout() entry to a node. Returns the widget. */

@@ -8,7 +8,7 @@ from typing import Any
 NODE_MODULES = (
     "loaders", "lora", "conditioning", "controlnet", "latent", "latent_transform", "latent_io", "vae", "sampling",
     "custom_sampler", "custom_sampler_sigmas", "custom_sampler_extra", "inpaint", "image", "image_composite", "image_io",
-    "mask", "upscale",
+    "mask", "upscale", "image_extra", "mask_extra", "latent_extra", "utility", "model_patches", "model_merge",
 )
 
 

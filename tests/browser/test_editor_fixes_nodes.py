@@ -400,6 +400,17 @@ def test_double_click_on_a_node_title_renames_it(ed):
     ed.page.keyboard.press("Enter")
     assert ed.js("app.graph.getNodeById(3).title") == "My Sampler"
     assert ed.js("app.graphToPrompt().output['3']._meta.title") == "My Sampler"
+    # a group's title bar too
+    ed.page.mouse.click(*screen(ed, 9, (80, -12)))
+    ed.page.keyboard.press("Control+g")
+    ed.page.wait_for_function("app.graph._groups.length === 1")
+    ed.page.mouse.dblclick(*ed.js("app.toScreen([app.graph._groups[0].pos[0] + 30, app.graph._groups[0].pos[1] + 6])"))
+    ed.page.wait_for_selector(".graphdialog input")
+    ed.page.keyboard.press("Control+a")
+    ed.page.keyboard.type("Output")
+    ed.page.keyboard.press("Enter")
+    assert ed.js("app.graph._groups[0].title") == "Output"
+    assert ed.js("app.serialize().groups[0].title") == "Output"
     assert ed.errors == []
 
 

@@ -115,12 +115,22 @@ export function installLitegraphFixes(app) {
     return kept.filter((o, i) => o !== null || (i > 0 && kept[i - 1] !== null));   // no double separators
   };
 
-  // Double-click on a node's title renames it (litegraph only offers a hook, onNodeTitleDblClick).
+  // Double-click on a node's title renames it (litegraph only offers a hook, onNodeTitleDblClick), as in ComfyUI.
   if (!LGraphNode.prototype.onNodeTitleDblClick) {
     LGraphNode.prototype.onNodeTitleDblClick = function onNodeTitleDblClick(e) {
       LGraphCanvas.onShowPropertyEditor({ property: "title" }, null, e, null, this);
     };
   }
+
+  // litegraph only emits an event for a double-click on a group: on its title bar it renames the group.
+  const emitEvent = LGraphCanvas.prototype.emitEvent;
+  LGraphCanvas.prototype.emitEvent = function emit(detail) {
+    emitEvent.call(this, detail);
+    const { group, originalEvent: e } = detail || {};
+    if (detail?.subType === "group-double-click" && group && e && group.isPointInTitlebar?.(e.canvasX, e.canvasY)) {
+      LGraphCanvas.onShowPropertyEditor({ property: "title" }, null, e, null, group);
+    }
+  };
 
   // copyToClipboard serialises a clone of each node; building the clone runs its constructor, which
   // puts its text box into the DOM layer (and an upload input into the page), where it stayed as an orphan: those are removed again.

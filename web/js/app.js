@@ -31,6 +31,11 @@ export class App {
     this.finishedPrompts = new Set();
     this.frame = 0;
     this.pickMissingCombo = false;
+    this.graphGeneration = 0;             // bumped each time a load or Clear replaces the graph
+    this.promptGeneration = new Map();    // prompt id queued here -> graphGeneration it was queued from
+    this.cleanState = null;               // tracker state right after the last load or save (see isModified)
+    this.savedView = null;                // the view (pan/zoom) last written to the autosave
+    this.pendingPaste = null;             // a Ctrl+V waiting to learn whether the clipboard holds a workflow
     this.domLayer = root.querySelector("#dom-layer");
   }
 
@@ -51,7 +56,8 @@ export class App {
     this.extensions.call("init");
     registerNodeTypes(this.objectInfo, this);
     this.createCanvas();
-    this.tracker = new ChangeTracker(() => this.serialize(), (wf) => this.configureGraph(wf), (json) => this.autosave(json));
+    this.tracker = new ChangeTracker(() => this.serialize(), (wf) => this.configureGraph(wf, { keepView: true }),
+      () => this.autosave());
     this.restoreOrDefault();
     this.bindKeys();
     this.bindDrop();
@@ -98,9 +104,18 @@ export class App {
     new ResizeObserver(resize).observe(el.parentElement);
     resize();
     el.addEventListener("mousemove", (e) => this.updateTooltip(e, el));
-    // Anything a pointer or key changes is checked into the undo stack / autosave.
-    window.addEventListener("pointerup", () => setTimeout(() => this.graphChanged(), 0));
-    window.addEventListener("keyup", () => setTimeout(() => this.graphChanged(), 0));
+    // Anything a pointer or key changes is checked into the undo stack / autosave, one step per
+    // pointerup or keyup. Capture phase: litegraph's processMouseUp calls stopPropagation() on every
+    // canvas pointerup, so a bubbling listener never saw canvas edits (widget arrows, drags, moves,
+    // resizes, links). The check runs after litegraph has handled the event.
+    window.addEventListener("pointerup", () => setTimeout(() => this.graphChanged(), 0), true);
+    window.addEventListener("keyup", () => setTimeout(() => this.graphChanged(), 0), true);
+    // Zooming with the wheel changes only the view: saved (not an undo step) once the wheel rests.
+    let wheelTimer = null;
+    window.addEventListener("wheel", () => {
+      clearTimeout(wheelTimer);
+      wheelTimer = setTimeout(() => this.saveViewIfMoved(), 250);
+    }, { capture: true, passive: true });
     this.canvas.startRendering?.();
   }
 
@@ -154,7 +169,7 @@ export class App {
       { content: "Queue Prompt", callback: () => this.queueBatch() },
       { content: "Save Workflow", callback: () => this.panels.saveWorkflow() },
       { content: "Export (API)", callback: () => this.panels.exportApi() },
-      { content: "Load Default", callback: () => this.loadGraphData(defaultGraph(), "default graph") },
+      { content: "Load Default", callback: () => this.loadDefault() },
       { content: "Clear", callback: () => this.clearGraph() });
     return items;
   }
@@ -230,8 +245,11 @@ export class App {
     return [r.left + x, r.top + y];
   }
 
-  /** Configure the graph from UI JSON; returns the node types the server does not know. */
-  configureGraph(workflow) {
+  /**
+   * Configure the graph from UI JSON; returns the node types the server does not know.
+   * keepView: leave pan/zoom as they are (undo/redo), else the workflow's saved view or a fitted one.
+   */
+  configureGraph(workflow, { keepView = false } = {}) {
     this.clearDomWidgets();
     const data = structuredClone(workflow);
     this.registerSubgraphs(data);
@@ -239,7 +257,9 @@ export class App {
     this.graph.configure(data);
     for (const node of this.graph._nodes) node.onAfterGraphConfigured?.();
     const ds = workflow.extra && workflow.extra.ds;
-    if (ds && Array.isArray(ds.offset) && ds.scale > 0) {
+    if (keepView) {
+      // the view is not part of an undo step
+    } else if (ds && Array.isArray(ds.offset) && ds.scale > 0) {
       this.canvas.ds.scale = ds.scale;
       this.canvas.ds.offset = [ds.offset[0], ds.offset[1]];
     } else {
@@ -259,11 +279,35 @@ export class App {
     this.clearDomWidgets();
     this.graph.clear();
     this.nodeErrors = {};
+    this.graphGeneration += 1;
     this.graphChanged();
   }
 
-  /** Load a UI workflow (0.4 or 1) or an API prompt. Problems go to the message panel. */
-  loadGraphData(data, source = "workflow") {
+  /** Whether the graph changed since it was last loaded or saved to a file. */
+  isModified() {
+    return this.tracker.current !== this.cleanState;
+  }
+
+  /** The present graph counts as saved (after Save). */
+  markSaved() {
+    this.tracker.check();
+    this.cleanState = this.tracker.current;
+  }
+
+  /** Load Default; asks first when the graph has unsaved changes (Undo brings it back either way). */
+  loadDefault() {
+    if (this.isModified() && !window.confirm("Replace the current graph with the default graph?\n"
+      + "Its changes are not saved to a file (Undo brings them back).")) return false;
+    this.loadGraphData(defaultGraph(), "default graph");
+    return true;
+  }
+
+  /**
+   * Load a UI workflow (0.4 or 1) or an API prompt. Problems go to the message panel.
+   * The load is one undo step (Ctrl+Z brings the previous graph back); initial: the page's first
+   * graph, which starts the undo history instead.
+   */
+  loadGraphData(data, source = "workflow", { initial = false } = {}) {
     let workflow = data;
     if (!data || typeof data !== "object") throw new Error(`${source}: not a JSON object`);
     if (!Array.isArray(data.nodes)) {
@@ -271,39 +315,69 @@ export class App {
       if (entries.length && entries.every((e) => e && typeof e === "object" && "class_type" in e)) workflow = apiToUi(data, this.objectInfo);
       else throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
     }
+    if (!initial) this.tracker.check();   // the graph being replaced is the state Undo goes back to
     this.nodeErrors = {};
     this.pickMissingCombo = source === "default graph";
-    const missing = this.configureGraph(workflow);
-    this.pickMissingCombo = false;
+    let missing;
+    try {
+      missing = this.configureGraph(workflow);
+    } finally {
+      this.pickMissingCombo = false;
+    }
+    if (!initial) this.graphGeneration += 1;
     if (missing.length) this.panels.error(`${source}: ${missing.length} node type(s) are not installed on this server`, missing.join(", "));
-    this.tracker.reset();
+    if (initial) this.tracker.reset();
     this.graphChanged();
+    this.cleanState = this.tracker.current;
     return workflow;
   }
 
+  /**
+   * The tab's own autosave (sessionStorage: survives a reload of this tab only), else the last
+   * autosave of any tab (localStorage: a new tab), else the default graph. As ComfyUI does, so two
+   * tabs do not overwrite each other's graph on reload.
+   */
   restoreOrDefault() {
-    const saved = window.localStorage.getItem(AUTOSAVE_KEY);
-    if (saved) {
+    for (const storage of [window.sessionStorage, window.localStorage]) {
+      const saved = storage.getItem(AUTOSAVE_KEY);
+      if (!saved) continue;
       try {
-        this.loadGraphData(JSON.parse(saved), "autosaved workflow");
+        this.loadGraphData(JSON.parse(saved), "autosaved workflow", { initial: true });
         return;
       } catch (err) {
         this.panels.error("The autosaved workflow could not be restored; the default graph is shown", String(err));
+        break;
       }
     }
-    this.loadGraphData(defaultGraph(), "default graph");
+    this.loadGraphData(defaultGraph(), "default graph", { initial: true });
   }
 
-  autosave(json) {
+  /** Write the workflow with its view (pan/zoom, which the undo states leave out) to both storages. */
+  autosave() {
+    const json = JSON.stringify(this.serialize());
+    this.savedView = this.viewKey();
     try {
+      window.sessionStorage.setItem(AUTOSAVE_KEY, json);
       window.localStorage.setItem(AUTOSAVE_KEY, json);
     } catch (err) {
       this.panels.error("Autosave to the browser's storage failed", String(err));
     }
   }
 
+  viewKey() {
+    const ds = this.canvas.ds;
+    return `${ds.scale} ${ds.offset[0]} ${ds.offset[1]}`;
+  }
+
+  /** A pan or zoom alone is no undo step, but is autosaved so a reload shows the same view. */
+  saveViewIfMoved() {
+    if (!this.tracker || this.tracker.restoring || this.viewKey() === this.savedView) return;
+    this.autosave();
+  }
+
   graphChanged() {
-    this.tracker?.check();
+    if (!this.tracker) return;
+    if (!this.tracker.check()) this.saveViewIfMoved();
   }
 
   /** The API prompt and the UI workflow of the current graph. */

@@ -1,7 +1,6 @@
 // DOM panels: toolbar actions, progress bar, messages/errors, queue, history gallery,
 // lightbox, empty-state notice.
 import { CHECKPOINT_FOLDER, SMOKE_CHECKPOINT_COMMAND } from "./constants.js";
-import { defaultGraph } from "./defaultGraph.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -41,7 +40,7 @@ export class Panels {
     $("#export-api-button").addEventListener("click", () => this.exportApi());
     $("#refresh-button").addEventListener("click", () => a.refreshComboValues());
     $("#clear-button").addEventListener("click", () => a.clearGraph());
-    $("#default-button").addEventListener("click", () => a.loadGraphData(defaultGraph(), "default graph"));
+    $("#default-button").addEventListener("click", () => a.loadDefault());
     $("#examples-button").addEventListener("click", () => this.toggleExamples());
     $("#undo-button").addEventListener("click", () => a.tracker.undo());
     $("#panel-button").addEventListener("click", () => { $("#side").hidden = !$("#side").hidden; });
@@ -184,6 +183,7 @@ export class Panels {
     const name = window.prompt("Save workflow as:", "workflow.json");
     if (!name) return;
     download(name.endsWith(".json") ? name : `${name}.json`, JSON.stringify(this.app.serialize(), null, 2));
+    this.app.markSaved();
   }
 
   exportApi() {

@@ -13,7 +13,8 @@ export class ChangeTracker {
     this.onChange = onChange;
     this.undoStack = [];
     this.redoStack = [];
-    this.current = null;
+    this.current = null;      // JSON of the present state (what Undo returns to)
+    this.currentKey = null;   // its comparison key
     this.restoring = false;
   }
 
@@ -22,21 +23,24 @@ export class ChangeTracker {
     this.undoStack = [];
     this.redoStack = [];
     this.current = null;
+    this.currentKey = null;
     this.check();
   }
 
   /** Record the graph if it changed since the last check. */
   check() {
     if (this.restoring) return false;
-    const json = JSON.stringify(stripView(this.serialize()));
-    if (json === this.current) return false;
+    const state = stripView(this.serialize());
+    const key = compareKey(state);
+    if (key === this.currentKey) return false;
     if (this.current !== null) {
       this.undoStack.push(this.current);
       if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
       this.redoStack = [];
     }
-    this.current = json;
-    this.onChange(json);
+    this.current = JSON.stringify(state);
+    this.currentKey = key;
+    this.onChange(this.current);
     return true;
   }
 
@@ -49,9 +53,11 @@ export class ChangeTracker {
     const target = from.pop();
     to.push(this.current);
     this.current = target;
+    const state = JSON.parse(target);
+    this.currentKey = compareKey(state);
     this.restoring = true;
     try {
-      this.restore(JSON.parse(target));
+      this.restore(state);
     } finally {
       this.restoring = false;
     }
@@ -68,4 +74,16 @@ function stripView(workflow) {
     return { ...workflow, extra };
   }
   return workflow;
+}
+
+/**
+ * What two states are compared by: the state without the nodes' execution `order`, which litegraph
+ * recomputes on its own after a configure (graph.computeExecutionOrder; comparing it made the first
+ * key release after an Undo record a new step and empty the redo stack), and without the graph's
+ * `id`, which litegraph makes up anew each time a workflow without one (the default graph) loads.
+ */
+function compareKey(state) {
+  if (!state || !Array.isArray(state.nodes)) return JSON.stringify(state);
+  const { id, ...rest } = state;
+  return JSON.stringify({ ...rest, nodes: state.nodes.map(({ order, ...node }) => node) });
 }

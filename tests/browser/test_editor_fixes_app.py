@@ -1,0 +1,172 @@
+"""Browser QA findings fixed in the editor's app layer (app.js, panels.js, api.js, tracker.js).
+
+Each test replays the QA report's steps (/tmp/qa_web/report.md, numbers in the test names) with
+real mouse and keyboard input where the bug depended on it. The tests share one server.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def widget_point(ed, node_id: int, name: str, fx: float = 0.5) -> list[float]:
+    """Page coordinates of the middle of a widget row, fx across the node's width."""
+    return ed.js("""([id, name, fx]) => { const n = app.graph.getNodeById(id);
+        const w = n.widgets.find((x) => x.name === name);
+        return app.toScreen([n.pos[0] + n.size[0] * fx, n.pos[1] + w.y + (w.computedHeight || 20) / 2 - 2]); }""",
+                 [node_id, name, fx])
+
+
+def title_point(ed, node_id: int) -> list[float]:
+    return ed.js("(id) => { const n = app.graph.getNodeById(id); return app.toScreen([n.pos[0] + 100, n.pos[1] - 12]); }",
+                 node_id)
+
+
+def drag(page, a, b) -> None:
+    page.mouse.move(*a)
+    page.mouse.down()
+    page.mouse.move(b[0], b[1], steps=8)
+    page.mouse.up()
+
+
+def node_pos(ed, node_id: int) -> list[float]:
+    return ed.js("(id) => Array.from(app.graph.getNodeById(id).pos)", node_id)
+
+
+def autosaved(ed) -> dict:
+    return json.loads(ed.js("sessionStorage.getItem('sdflow.workflow')"))
+
+
+def saved_node(wf: dict, node_id: int) -> dict:
+    return next(n for n in wf["nodes"] if n["id"] == node_id)
+
+
+def test_1_mouse_edits_are_autosaved_and_each_is_one_undo_step(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    arrow = widget_point(ed, 3, "steps", 0.95)   # the ▶ arrow of KSampler's steps
+    page.mouse.click(*arrow)
+    page.wait_for_function("app.graph.getNodeById(3).widgets.find((w) => w.name === 'steps').value === 21")
+    page.wait_for_function("app.tracker.undoStack.length === 1")   # recorded without any key press
+    page.mouse.click(*arrow)
+    page.wait_for_function("app.tracker.undoStack.length === 2")
+    assert ed.widget(3, "steps") == 22
+    assert saved_node(autosaved(ed), 3)["widgets_values"][2] == 22
+    # a node dragged by its title: autosaved at its new place
+    before5 = node_pos(ed, 5)
+    a = title_point(ed, 5)
+    drag(page, a, (a[0] + 100, a[1] + 80))
+    page.wait_for_function("app.tracker.undoStack.length === 3")
+    moved5 = node_pos(ed, 5)
+    assert moved5[0] > before5[0] + 50
+    assert saved_node(autosaved(ed), 5)["pos"] == pytest.approx(moved5)
+    before4 = node_pos(ed, 4)
+    a = title_point(ed, 4)
+    drag(page, a, (a[0] + 40, a[1] + 120))
+    page.wait_for_function("app.tracker.undoStack.length === 4")
+    # one Ctrl+Z per edit: node 4 goes back, node 5 stays; then node 5; then steps 21, then 20
+    page.locator("#graph-canvas").focus()
+    page.keyboard.press("Control+z")
+    assert node_pos(ed, 4) == pytest.approx(before4) and node_pos(ed, 5) == pytest.approx(moved5)
+    page.keyboard.press("Control+z")
+    assert node_pos(ed, 5) == pytest.approx(before5)
+    assert ed.widget(3, "steps") == 22
+    page.keyboard.press("Control+z")
+    assert ed.widget(3, "steps") == 21
+    page.keyboard.press("Control+z")
+    assert ed.widget(3, "steps") == 20
+    # a reload shows the last state (the redo of all four), not the one before the mouse edits
+    page.keyboard.press("Control+y")
+    page.keyboard.press("Control+y")
+    page.keyboard.press("Control+y")
+    assert ed.widget(3, "steps") == 22 and node_pos(ed, 5) == pytest.approx(moved5)
+    page.reload()
+    page.wait_for_function("window.app && window.app.ready === true")
+    assert ed.widget(3, "steps") == 22
+    assert node_pos(ed, 5) == pytest.approx(moved5)
+    assert ed.errors == []
+
+
+def test_2_loading_is_one_undo_step_and_load_default_asks_first(editor, checkpoint, tmp_path):
+    ed = editor.open()
+    page = ed.page
+    box = page.locator("textarea[data-widget=text][data-node='6']")
+    box.fill("a prompt typed by hand")
+    page.keyboard.press("End")   # a key release records the typing
+    page.wait_for_function("app.tracker.undoStack.length === 1")
+    # an unmodified load of a file replaces the graph; Ctrl+Z brings the typed prompt back
+    p = tmp_path / "api.json"
+    p.write_text(json.dumps({"1": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}}}))
+    page.set_input_files("#file-input", str(p))
+    page.wait_for_function("app.graph._nodes.length === 1")
+    page.locator("#graph-canvas").focus()
+    page.keyboard.press("Control+z")
+    page.wait_for_function("app.graph._nodes.length === 7")
+    assert ed.widget(6, "text") == "a prompt typed by hand"
+    page.keyboard.press("Control+y")
+    page.wait_for_function("app.graph._nodes.length === 1")
+    page.click("#undo-button")
+    page.wait_for_function("app.graph._nodes.length === 7")
+    # Load Default on a graph with unsaved changes asks; cancelling keeps the graph
+    dialogs = []
+    answers = [False, True]
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept() if answers.pop(0) else d.dismiss()))
+    page.click("#default-button")
+    assert len(dialogs) == 1 and "default graph" in dialogs[0]
+    assert ed.widget(6, "text") == "a prompt typed by hand"
+    page.click("#default-button")
+    page.wait_for_function("app.graph.getNodeById(6).widgets[0].value !== 'a prompt typed by hand'")
+    assert len(dialogs) == 2
+    # the default graph just loaded has no changes: no question, and Undo still brings the prompt back
+    page.click("#default-button")
+    assert len(dialogs) == 2
+    page.click("#undo-button")
+    page.wait_for_function("app.graph.getNodeById(6).widgets[0].value === 'a prompt typed by hand'")
+    assert ed.errors == []
+
+
+def test_24_pan_and_zoom_are_restored_after_a_reload(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    scale = ed.js("app.canvas.ds.scale")
+    page.mouse.move(700, 120)   # empty canvas above the nodes
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("(s) => app.canvas.ds.scale < s", arg=scale)
+    a = (700, 120)
+    drag(page, a, (a[0] + 150, a[1] + 90))   # pan by dragging empty canvas
+    page.wait_for_timeout(400)
+    view = ed.js("[app.canvas.ds.scale, ...app.canvas.ds.offset]")
+    assert ed.js("app.tracker.undoStack.length") == 0   # a view change is not an undo step
+    page.reload()
+    page.wait_for_function("window.app && window.app.ready === true")
+    assert ed.js("[app.canvas.ds.scale, ...app.canvas.ds.offset]") == pytest.approx(view)
+    assert ed.errors == []
+
+
+def test_30_each_tab_keeps_its_own_autosave(browser, server, checkpoint):
+    from tests.browser.conftest import Editor
+
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    try:
+        tab1 = Editor(context.new_page(), server.url).open()
+        tab2 = Editor(context.new_page(), server.url).open()
+        tab2.page.click("#clear-button")
+        tab2.page.wait_for_function("app.graph._nodes.length === 0")
+        tab1.page.reload()
+        tab1.page.wait_for_function("window.app && window.app.ready === true")
+        assert tab1.js("app.graph._nodes.length") == 7   # its own graph, not tab 2's
+        tab2.page.reload()
+        tab2.page.wait_for_function("window.app && window.app.ready === true")
+        assert tab2.js("app.graph._nodes.length") == 0
+        # a new tab starts from the last autosave of any tab
+        tab3 = Editor(context.new_page(), server.url).open()
+        assert tab3.js("app.graph._nodes.length") == 0
+        assert tab1.errors == tab2.errors == tab3.errors == []
+    finally:
+        context.close()

@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Callable, Sequence
 from aiohttp import web
 
 from .admission import Admission
-from .queue import Checkpointer, PromptQueue, PromptStore, QueueLock
+from .queue import Checkpointer, PromptQueue, PromptStore, open_queue_lock
 from .routes import add_routes
 from .routes_prompt import make_validator
 from .security import MAX_UPLOAD_BYTES_KEY, build_middlewares
@@ -34,9 +34,7 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     st.db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue-db")
     st.io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="server-io")
     os.makedirs(st.paths.user_dir, exist_ok=True)
-    db_path = os.path.join(st.paths.user_dir, QUEUE_DB_NAME)
-    lock = QueueLock(db_path)
-    lock.acquire()
+    lock, db_path = open_queue_lock(st.paths.user_dir, st.config.port, QUEUE_DB_NAME)
     st.store = PromptStore(db_path, st.config.max_history)
     st.queue = PromptQueue(st.store, on_change=st.hub.publish_status)
     if st.queue.recovered_errors:

@@ -299,23 +299,52 @@ class QueueLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        if not self.try_acquire():
+            raise RuntimeError(f"another server is already using the prompt queue {self.path[:-5]} "
+                               "(pass a different --user-directory)")
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it (True), else False at once."""
         try:
             import fcntl
         except ImportError:   # not POSIX: no advisory locks; one server per user directory is on the user
-            return
+            return True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise RuntimeError(f"another server is already using the prompt queue {self.path[:-5]} "
-                               "(pass a different --user-directory)") from None
+            return False
         self._fd = fd
+        return True
 
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def open_queue_lock(user_dir: str, port: int | None, name: str = "queue.sqlite3") -> tuple[QueueLock, str]:
+    """The lock and database path for this server's durable queue.
+
+    One install often runs several servers (one per GPU, each on its own port) from the same folders,
+    as ComfyUI allows. The first takes ``queue.sqlite3``; a server that finds it in use keeps its queue
+    in ``queue-<port>.sqlite3`` instead, and keeps using that file whenever it exists, so a server restarted
+    on its port finds the prompts it had accepted again even when the first server has gone meanwhile."""
+    stem, ext = os.path.splitext(name)
+    candidates = [name] + ([f"{stem}-{port}{ext}"] if port else [])
+    if port and os.path.exists(os.path.join(user_dir, candidates[1])):
+        candidates.reverse()
+    for candidate in candidates:
+        path = os.path.join(user_dir, candidate)
+        lock = QueueLock(path)
+        if lock.try_acquire():
+            if candidate != name:
+                log.warning("another server is using %s; this one keeps its queue and history in %s",
+                            os.path.join(user_dir, name), path)
+            return lock, path
+    raise RuntimeError(f"another server is already using the prompt queue {os.path.join(user_dir, candidates[-1])}"
+                       " (pass a different --user-directory or --port)")
 
 
 class Checkpointer:

@@ -1,5 +1,6 @@
 """The durable queue and history (SQLite) without the HTTP layer."""
 import json
+import os
 import threading
 
 import pytest
@@ -127,6 +128,33 @@ def test_queue_lock_keeps_a_second_server_off_the_same_queue(tmp_path):
     again = QueueLock(db)
     again.acquire()
     again.release()
+
+
+def test_a_second_server_on_the_same_folders_keeps_its_queue_per_port(tmp_path):
+    """Two servers from one install (one per GPU, as ComfyUI allows): the second gets queue-<port>.sqlite3,
+    the same file again whenever restarted on that port; a third on that port too is refused, naming the file."""
+    from engine.server.queue import open_queue_lock
+
+    user = str(tmp_path)
+    first, path1 = open_queue_lock(user, 8188)
+    second, path2 = open_queue_lock(user, 8189)
+    PromptStore(path2).close()   # the second server's queue file exists from now on
+    assert path1 == os.path.join(user, "queue.sqlite3")
+    assert path2 == os.path.join(user, "queue-8189.sqlite3")
+    with pytest.raises(RuntimeError, match="queue-8189.sqlite3"):
+        open_queue_lock(user, 8189)
+    second.release()
+    again, path3 = open_queue_lock(user, 8189)
+    assert path3 == path2
+    again.release()
+    first.release()
+    # the first server has gone: the second, restarted, still finds its own queue file
+    alone, path4 = open_queue_lock(user, 8189)
+    assert path4 == path2
+    other, path5 = open_queue_lock(user, 8190)   # a server without a file of its own takes the main one
+    assert path5 == path1
+    alone.release()
+    other.release()
 
 
 def test_recent_history_in_memory_always_agrees_with_the_database(tmp_path):

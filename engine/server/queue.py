@@ -343,8 +343,8 @@ def open_queue_lock(user_dir: str, port: int | None, name: str = "queue.sqlite3"
                 log.warning("another server is using %s; this one keeps its queue and history in %s",
                             os.path.join(user_dir, name), path)
             return lock, path
-    raise RuntimeError(f"another server is already using the prompt queue {os.path.join(user_dir, candidates[-1])}"
-                       " (pass a different --user-directory or --port)")
+    raise RuntimeError(f"other servers are already using the prompt queues {' and '.join(candidates)} in "
+                       f"{user_dir} (pass a different --user-directory or --port)")
 
 
 class Checkpointer:

@@ -162,6 +162,22 @@ def test_search_after_releasing_a_link_opens_at_the_drop_point_filtered_and_conn
     page.wait_for_function("document.querySelectorAll('.litesearchbox').length === 0")
     assert ed.js("""(() => { const r = document.querySelector('#queue-button').getBoundingClientRect();
         return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2).id; })()""") == "queue-button"
+    # from an empty input: the nodes that give its type, the chosen one's output wired in
+    ed.js("app.graph.getNodeById(8).disconnectInput(1)")
+    page.wait_for_timeout(100)
+    drag(ed, input_pos(ed, 8, 1), EMPTY)
+    click_menu(ed, "Search")
+    page.wait_for_selector(".litesearchbox input")
+    listed = ed.js("[...document.querySelectorAll('.litesearchbox .lite-search-item')].map((e) => e.dataset.type)")
+    assert "CheckpointLoaderSimple" in listed and "VAELoader" in listed and "KSampler" not in listed
+    page.keyboard.type("load checkpoint", delay=10)
+    page.wait_for_function("""() => document.querySelector('.litesearchbox .lite-search-item')?.dataset.type
+        === 'CheckpointLoaderSimple'""")
+    page.keyboard.press("Enter")
+    page.wait_for_function("app.graph.getNodeById(8).inputs[1].link != null")
+    link = ed.js("""(() => { const l = app.graph._links.get(app.graph.getNodeById(8).inputs[1].link);
+        return [app.graph.getNodeById(l.origin_id).type, l.origin_slot, l.origin_id !== 4]; })()""")
+    assert link == ["CheckpointLoaderSimple", 2, True]
     assert ed.errors == []
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -51,14 +52,55 @@ def json_depth(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
     return depth
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+
+def lone_surrogate_path(value: Any) -> str | None:
+    """Where ``value`` holds a string with an unpaired UTF-16 surrogate (``"prompt.3.inputs.text"``), or None.
+
+    JSON allows ``"\\ud800"`` alone and the json module parses it, but such a string cannot be encoded
+    as UTF-8: not stored in the queue, not written to a file name or a PNG. Iterative (any depth)."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return path or "(the body)"
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                shown = str(k).encode("utf-8", "backslashreplace").decode("utf-8")   # printable, even if bad
+                where = f"{path}.{shown}" if path else shown
+                if isinstance(k, str):
+                    stack.append((k, where + " (a key)"))
+                stack.append((item, where))
+        elif isinstance(v, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(v))
+    return None
+
+
 def loads_bounded(raw: str | bytes) -> Any:
-    """json.loads that refuses bodies nested deeper than MAX_JSON_DEPTH, with ValueError naming the problem."""
+    """json.loads that refuses bodies nested deeper than MAX_JSON_DEPTH, and strings holding unpaired
+    UTF-16 surrogates, with ValueError naming the problem."""
     try:
         value = fastjson.loads(raw)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     if isinstance(value, (dict, list)) and json_depth(raw) > MAX_JSON_DEPTH:
         raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(raw, str):
+        try:
+            data = raw.encode("utf-8")
+        except UnicodeEncodeError:
+            data = b"\\ud800"   # the text itself holds a surrogate character: look closer
+    else:
+        data = raw
+    if _SURROGATE_ESCAPE.search(data):   # only then can a string hold a lone surrogate: look closer
+        where = lone_surrogate_path(value)
+        if where is not None:
+            raise ValueError(f"{where}: a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff escape "
+                             "without its pair), which is not valid Unicode text")
     return value
 
 

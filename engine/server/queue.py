@@ -464,7 +464,24 @@ class PromptQueue:
                     accepted.append(item)
                     seen.add(pid)
         if accepted:
-            self.store.add_many(accepted)
+            try:
+                self.store.add_many(accepted)
+            except Exception:  # noqa: BLE001 - one bad item must not fail the others: store them one by one
+                if len(accepted) == 1:
+                    raise
+                log.exception("storing a batch of %d prompts failed; storing them one by one", len(accepted))
+                stored = []
+                for item in accepted:
+                    try:
+                        self.store.add_many([item])
+                    except Exception as e:  # noqa: BLE001 - that item's client gets the reason
+                        errors[next(i for i, it in enumerate(items) if it is item)] = \
+                            f"prompt {item.prompt_id!r} could not be stored: {type(e).__name__}: {e}"
+                    else:
+                        stored.append(item)
+                accepted = stored
+                if not accepted:
+                    return errors
             with self._cond:
                 for item in accepted:
                     self._push(item)

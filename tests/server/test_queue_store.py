@@ -130,6 +130,19 @@ def test_queue_lock_keeps_a_second_server_off_the_same_queue(tmp_path):
     again.release()
 
 
+def test_one_unstorable_prompt_does_not_fail_the_others_of_its_batch(tmp_path):
+    """The admission thread stores concurrent POSTs in one transaction; an item SQLite refuses (text that
+    cannot be encoded) is refused alone, with the reason, and the rest of the batch is queued."""
+    q = PromptQueue(PromptStore(str(tmp_path / "q.db")))
+    bad = _item("bad", 1)
+    bad.prompt_json = '{"1": "\ud800"}'   # not encodable as UTF-8
+    errors = q.put_many([_item("a", 0), bad, _item("b", 2)])
+    assert errors[0] is None and errors[2] is None
+    assert errors[1] is not None and "'bad'" in errors[1] and "UnicodeEncodeError" in errors[1]
+    assert [i.prompt_id for i in q.snapshot()[1]] == ["a", "b"]
+    assert [i.prompt_id for i, _ in PromptStore(str(tmp_path / "q.db")).load_queue()] == ["a", "b"]
+
+
 def test_a_second_server_on_the_same_folders_keeps_its_queue_per_port(tmp_path):
     """Two servers from one install (one per GPU, as ComfyUI allows): the second gets queue-<port>.sqlite3,
     the same file again whenever restarted on that port; a third on that port too is refused, naming the file."""

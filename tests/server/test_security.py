@@ -228,6 +228,11 @@ def test_decompression_bomb_refused(make_server, tmp_path):
     ("/settings", b"[]", "JSON object"),
     ("/prompt", b"[" * 100000 + b"]" * 100000, "nested"),   # "too deeply" or "deeper than 100 levels"
     ("/prompt", b'{"prompt": ' + b"[" * 500 + b"]" * 500 + b"}", "nested deeper than"),
+    # JSON allows a lone surrogate escape, but it is no text: refused where it stands, not a 500 later
+    ("/prompt", b'{"prompt": {}, "prompt_id": "x\\ud800"}', "prompt_id: a string holds an unpaired UTF-16"),
+    ("/prompt", b'{"prompt": {"3": {"class_type": "X", "inputs": {"text": "\\udfff"}}}}', "prompt.3.inputs.text"),
+    ("/history", b'{"delete": ["\\ud800"]}', "delete[0]"),
+    ("/queue", b'{"delete": ["\\uDBFF"]}', "unpaired UTF-16 surrogate"),
 ])
 def test_bad_json_bodies_get_400_with_message(server, path, raw, needle):
     status, body, _ = request(server.base, "POST", path, raw=raw, headers={"Content-Type": "application/json"})

@@ -359,6 +359,19 @@ def test_a_primitive_without_links_goes_back_to_any_type(ed):
                  [pid, cfg])
     assert ed.js("(id) => app.graph.getNodeById(id).outputs[0].type", pid) == "FLOAT"
     assert ed.js("app.graphToPrompt().output['3'].inputs.cfg") == 8
+    # as in ComfyUI a number or combo primitive has its control ("fixed"), a combo its filter too
+    assert ed.js("(id) => app.graph.getNodeById(id).widgets.map((w) => [w.name, w.value])", pid) == [
+        ["cfg", 8], ["control_after_generate", "fixed"]]
+    sampler = slot_of(ed, 3, "sampler_name")
+    got = ed.js("""async (slot) => { const p = app.addNode('PrimitiveNode', [900, 20]);
+        p.connect(0, app.graph.getNodeById(3), slot);
+        const before = p.widgets.map((w) => [w.name, w.value]);
+        p.widgets[1].value = 'increment';
+        (await import('/js/widgets.js')).runControlWidgets(p);
+        return [before, p.widgets[0].value, app.graphToPrompt().output['3'].inputs.sampler_name]; }""", sampler)
+    values = ed.js("app.graph.getNodeById(3).widgets.find((w) => w.name === 'sampler_name').options.values")
+    assert got[0] == [["sampler_name", "euler"], ["control_after_generate", "fixed"], ["control_filter_list", ""]]
+    assert got[1] == got[2] == values[values.index("euler") + 1]
     assert ed.errors == []
 
 

@@ -1,7 +1,9 @@
 // Node types: one litegraph class per /object_info entry, plus the frontend-only
 // Reroute, PrimitiveNode, Note and MarkdownNote nodes.
 import { LGraphNode, LiteGraph, TitleMode } from "../vendor/litegraph/litegraph.es.js";
-import { CONTROL_WIDGET, parseInputSpec, socketInputs, typesCompatible, widgetLayout } from "./graph.js";
+import {
+  CONTROL_VALUES, CONTROL_WIDGET, FILTER_WIDGET, parseInputSpec, socketInputs, typesCompatible, widgetLayout,
+} from "./graph.js";
 import { installLitegraphFixes } from "./litegraph_fixes.js";
 import { addMarkdown, addTextArea, addUploadWidget, addWidgetFor, comboValues, isComboPlaceholder } from "./widgets.js";
 
@@ -499,10 +501,18 @@ function makePrimitive(app) {
       const last = this.lastValues && this.lastValues.type === spec.type ? this.lastValues.values : null;
       const keep = this.pendingValues || last;
       addWidgetFor(this, spec, app).value = keep ? keep[0] : w.value;
-      if (spec.type === "INT" && (spec.options.control_after_generate || /^(noise_)?seed$/.test(spec.name))) {
+      // As ComfyUI: a seed-like input brings its control (randomize); any other number or combo gets
+      // one too, "fixed" unless saved, and a combo its control_filter_list.
+      const seedLike = spec.type === "INT" && (spec.options.control_after_generate || /^(noise_)?seed$/.test(spec.name));
+      if (seedLike || spec.type === "INT" || spec.type === "FLOAT" || spec.type === "COMBO") {
         const cw = addWidgetFor(this, { name: CONTROL_WIDGET, type: "CONTROL", options: {}, target: spec.name }, app);
         cw.controlTarget = this.widgets[0].name;
-        if (keep && keep.length > 1) cw.value = keep[1];
+        if (!seedLike) cw.value = "fixed";
+        if (keep && CONTROL_VALUES.includes(keep[1])) cw.value = keep[1];
+        if (spec.type === "COMBO") {
+          const fw = addWidgetFor(this, { name: FILTER_WIDGET, type: "FILTER", options: {}, target: spec.name }, app);
+          if (keep && typeof keep[2] === "string") fw.value = keep[2];
+        }
       }
       this.pendingValues = null;
       this.setSize(this.computeSize());

@@ -170,3 +170,35 @@ def test_30_each_tab_keeps_its_own_autosave(browser, server, checkpoint):
         assert tab1.errors == tab2.errors == tab3.errors == []
     finally:
         context.close()
+
+
+def test_9_events_of_a_prompt_stay_off_a_graph_loaded_while_it_runs(editor, checkpoint, tmp_path):
+    ed = editor.open()
+    for name, value in (("width", 64), ("height", 64)):
+        ed.set_widget(5, name, value)
+    ed.set_widget(3, "steps", 60)
+    ed.set_widget(3, "control_after_generate", "fixed")
+    ed.js("""() => { window.__after = {previews: 0, executed: 0}; window.__loaded = false;
+        app.api.addEventListener('b_preview', () => { if (window.__loaded) window.__after.previews += 1; });
+        app.api.addEventListener('executed', () => { if (window.__loaded) window.__after.executed += 1; }); }""")
+    before = ed.js("app.lastPromptId")
+    ed.page.click("#queue-button")
+    ed.page.wait_for_function("app.runningNodeId === '3' && app.graph.getNodeById(3).progress > 0", timeout=60_000)
+    # another workflow whose nodes 3 and 9 are something else, loaded with the Load button mid-run
+    other = {"3": {"class_type": "CLIPTextEncode", "inputs": {"text": "negative", "clip": ["4", 1]}},
+             "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "tiny_sd1.safetensors"}},
+             "9": {"class_type": "PreviewImage", "inputs": {"images": ["4", 0]}}}
+    p = tmp_path / "other.json"
+    p.write_text(json.dumps(other))
+    ed.js("window.__loaded = true")
+    ed.page.set_input_files("#file-input", str(p))
+    ed.page.wait_for_function("app.graph._nodes.length === 3")
+    sizes = ed.js("[3, 9].map((id) => Array.from(app.graph.getNodeById(id).size))")
+    ed.page.wait_for_function("(b) => app.lastPromptId !== b && app.runDone === true", arg=before, timeout=120_000)
+    after = ed.js("window.__after")
+    assert after["previews"] > 0 and after["executed"] > 0   # the old prompt's events did arrive
+    assert ed.js("app.graph.getNodeById(3).previewImage == null && app.graph.getNodeById(3).progress == null")
+    assert ed.js("(app.graph.getNodeById(9).imgs || []).length") == 0
+    assert ed.js("[3, 9].map((id) => Array.from(app.graph.getNodeById(id).size))") == sizes
+    assert ed.js("app.runningNodeId") is None
+    assert ed.errors == []

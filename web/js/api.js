@@ -52,10 +52,14 @@ export class ApiClient extends EventTarget {
   clearHistory() { return this.postJson("/history", { clear: true }); }
   deleteHistory(ids) { return this.postJson("/history", { delete: ids }); }
 
-  /** POST /prompt; throws ApiError whose body holds {error, node_errors} on 400. */
-  queuePrompt(prompt, workflow, front = false) {
+  /**
+   * POST /prompt; throws ApiError whose body holds {error, node_errors} on 400. promptId: the id
+   * to queue under (known before the server's first event for it can arrive), else the server's.
+   */
+  queuePrompt(prompt, workflow, front = false, promptId = null) {
     const body = { client_id: this.clientId, prompt, extra_data: { extra_pnginfo: { workflow } } };
     if (front) body.front = true;
+    if (promptId) body.prompt_id = promptId;
     return this.postJson("/prompt", body);
   }
 
@@ -118,7 +122,8 @@ export class ApiClient extends EventTarget {
   }
 }
 
-function newId() {
+/** A random id (client ids, prompt ids). */
+export function newId() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID().replaceAll("-", "");
   return Math.random().toString(16).slice(2) + Date.now().toString(16);
 }

@@ -1,7 +1,7 @@
 // App bootstrap: builds node types from the server, the canvas, workflows,
 // queueing and the reactions to websocket events.
 import { LGraph, LGraphCanvas, LGraphGroup, LiteGraph } from "../vendor/litegraph/litegraph.es.js";
-import { ApiClient } from "./api.js";
+import { ApiClient, newId } from "./api.js";
 import { AUTOSAVE_KEY, TYPE_COLORS } from "./constants.js";
 import { defaultGraph } from "./defaultGraph.js";
 import { ExtensionManager } from "./extensions.js";
@@ -414,9 +414,13 @@ export class App {
     this.panels.clearMessages();
     try {
       this.runDone = false;
-      const res = await this.api.queuePrompt(output, workflow, front);
+      // the id is chosen here so that events arriving before the POST's answer find their graph
+      const promptId = newId();
+      this.promptGeneration.set(promptId, this.graphGeneration);
+      const res = await this.api.queuePrompt(output, workflow, front, promptId);
       this.lastQueued = res;
       this.lastPromptId = res.prompt_id;
+      this.promptGeneration.set(res.prompt_id, this.promptGeneration.get(promptId));
       if (this.finishedPrompts.has(res.prompt_id)) this.runDone = true;
       if (res.node_errors && Object.keys(res.node_errors).length) this.showNodeErrors(res.node_errors, null);
     } catch (err) {
@@ -455,22 +459,39 @@ export class App {
     this.canvas.setDirty(true, true);
   }
 
+  /**
+   * Whether a prompt's events may be drawn on the graph shown now: only when the graph was not
+   * replaced (load, Clear) since the prompt was queued. A prompt this tab did not queue (queued
+   * before a page reload) counts as queued from the first graph the page showed.
+   */
+  eventsApply(promptId) {
+    const gen = promptId != null ? this.promptGeneration.get(promptId) : undefined;
+    return (gen ?? 0) === this.graphGeneration;
+  }
+
   bindApi() {
     const on = (type, fn) => this.api.addEventListener(type, (e) => fn(e.detail));
-    on("status", () => this.panels.refreshQueue());
+    on("status", () => {
+      // for every client (other tabs too): the server's queue changed, a prompt may have finished
+      this.panels.refreshQueue();
+      this.panels.refreshHistory();
+    });
     on("execution_start", (d) => {
       this.runningPromptId = d.prompt_id;
+      if (!this.eventsApply(d.prompt_id)) return;
       for (const node of this.graph._nodes) if (node.previewImage) node.previewImage = null;
       this.executedNodes = [];
       this.lastCached = [];
     });
-    on("execution_cached", (d) => { this.lastCached = d.nodes || []; });
+    on("execution_cached", (d) => { if (this.eventsApply(d.prompt_id)) this.lastCached = d.nodes || []; });
     on("executing", (d) => {
+      const mine = this.eventsApply(d.prompt_id);
       const prev = this.nodeForApiId(this.runningNodeId);
       if (prev) prev.progress = undefined;
-      this.runningNodeId = d.node;
-      if (d.node != null) this.executedNodes.push(String(d.node));
-      this.panels.setProgress(0, 1, d.node == null ? "" : this.nodeTitle(d.node));
+      this.runningNodeId = mine ? d.node : null;
+      if (d.node != null && mine) this.executedNodes.push(String(d.node));
+      this.panels.setProgress(0, 1, d.node == null ? "" : this.nodeTitle(d.node, mine));
+      this.setTabTitle(d.node == null ? null : this.nodeLabel(d.node, mine), null);
       if (d.node == null) {
         this.runningPromptId = null;
         this.finishedPrompts.add(d.prompt_id);
@@ -481,26 +502,35 @@ export class App {
       this.canvas.setDirty(true, true);
     });
     on("progress", (d) => {
-      const node = this.nodeForApiId(d.node ?? this.runningNodeId);
+      const mine = this.eventsApply(d.prompt_id ?? this.runningPromptId);
+      const id = d.node ?? this.runningNodeId;
+      const node = mine ? this.nodeForApiId(id) : null;
       if (node) node.progress = d.max ? d.value / d.max : 0;
-      this.panels.setProgress(d.value, d.max, this.nodeTitle(d.node ?? this.runningNodeId));
+      this.panels.setProgress(d.value, d.max, this.nodeTitle(id, mine));
+      this.setTabTitle(this.nodeLabel(id, mine), d.max ? d.value / d.max : null);
       this.canvas.setDirty(true, false);
     });
     on("executed", (d) => {
+      if (!this.eventsApply(d.prompt_id)) return;
       const node = this.nodeForApiId(d.display_node ?? d.node);
       if (node && d.output && Array.isArray(d.output.images)) node.setOutputImages?.(d.output.images);
       this.canvas.setDirty(true, true);
     });
     on("execution_error", (d) => {
       const id = String(d.node_id);
-      this.markError(id, [`${d.exception_type}: ${d.exception_message}`], d.node_type);
-      this.panels.showExecutionError(d, this.nodeTitle(id));
+      const mine = this.eventsApply(d.prompt_id);
+      if (mine) this.markError(id, [`${d.exception_type}: ${d.exception_message}`], d.node_type);
+      this.panels.showExecutionError(d, mine ? this.nodeTitle(id) : `${d.node_type || "node"} #${id}`);
+      this.setTabTitle(null);
       this.canvas.setDirty(true, true);
     });
     on("execution_interrupted", (d) => {
-      this.panels.info(`Interrupted while running ${this.nodeTitle(d.node_id)}`);
+      const mine = this.eventsApply(d.prompt_id);
+      this.panels.info(`Interrupted while running ${mine ? this.nodeTitle(d.node_id) : `${d.node_type || "node"} #${d.node_id}`}`);
+      this.setTabTitle(null);
     });
     on("b_preview", (frame) => {
+      if (!this.eventsApply(frame.meta?.prompt_id ?? this.runningPromptId)) return;
       const id = frame.meta?.node_id ?? this.runningNodeId;
       const node = this.nodeForApiId(id);
       if (!node) return;
@@ -516,8 +546,26 @@ export class App {
     on("disconnected", () => this.panels.setConnected(false));
   }
 
-  nodeTitle(id) {
-    const node = this.nodeForApiId(id);
+  /**
+   * The browser tab's title while a prompt runs, as ComfyUI: "[33%] KSampler" (node title and its
+   * progress), the node title alone before its first step; "sdflow" when idle.
+   */
+  setTabTitle(label, fraction = null) {
+    if (!label) {
+      document.title = "sdflow";
+      return;
+    }
+    document.title = fraction != null ? `[${Math.round(fraction * 100)}%] ${label}` : `${label} - sdflow`;
+  }
+
+  /** The title of an API node id's node (its class name when the graph shown is not the prompt's). */
+  nodeLabel(id, mine = true) {
+    const node = mine ? this.nodeForApiId(id) : null;
+    return node ? node.title : id != null ? `#${id}` : "";
+  }
+
+  nodeTitle(id, mine = true) {
+    const node = mine ? this.nodeForApiId(id) : null;
     return node ? `${node.title} #${id}` : id != null ? `#${id}` : "";
   }
 

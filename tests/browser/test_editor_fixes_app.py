@@ -202,3 +202,62 @@ def test_9_events_of_a_prompt_stay_off_a_graph_loaded_while_it_runs(editor, chec
     assert ed.js("[3, 9].map((id) => Array.from(app.graph.getNodeById(id).size))") == sizes
     assert ed.js("app.runningNodeId") is None
     assert ed.errors == []
+
+
+DROP = """([sel, name, type, bytes, point]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], name, {type}));
+    const t = document.querySelector(sel);
+    const at = point ? {clientX: point[0], clientY: point[1]} : {};
+    const over = new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true, ...at});
+    t.dispatchEvent(over);
+    const drop = new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true, ...at});
+    t.dispatchEvent(drop);
+    return [over.defaultPrevented, drop.defaultPrevented]; }"""
+
+
+def png_bytes(size=(24, 16)) -> list[int]:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, format="PNG")
+    return list(buf.getvalue())
+
+
+def test_11_a_file_dropped_off_the_canvas_loads_instead_of_leaving_the_page(editor, checkpoint):
+    ed = editor.open()
+    for count, sel in enumerate(["#side", "#toolbar", "#help", "#queue-list"], start=1):
+        wf = {str(i): {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}}
+              for i in range(1, count + 1)}
+        prevented = ed.js(DROP, [sel, f"w{count}.json", "application/json", list(json.dumps(wf).encode()), None])
+        assert prevented == [True, True], sel   # the browser does not open the file
+        ed.page.wait_for_function("(n) => app.graph._nodes.length === n", arg=count)
+    assert ed.page.url.rstrip("/") == ed.url.rstrip("/")
+    assert ed.errors == []
+
+
+def test_18_upload_errors_name_the_reason_and_an_image_dropped_on_loadimage_uploads(editor, server, checkpoint):
+    ed = editor.open()
+    ed.js("app.clearGraph(); window.__li = app.addNode('LoadImage', [100, 100]);")
+    page = ed.page
+    # a file that is not an image, through the node's own upload button
+    page.set_input_files("input.sdflow-upload", files=[{"name": "not_an_image.png", "mimeType": "image/png",
+                                                         "buffer": b"this is text"}])
+    msg = page.locator("#messages .message.error", has_text="Upload of not_an_image.png failed")
+    msg.wait_for()
+    assert "not a readable image" in msg.inner_text() and "HTTP 400" in msg.inner_text()
+    # a PNG dropped on the LoadImage node: uploaded and chosen, the graph is not replaced
+    point = ed.js("app.toScreen([window.__li.pos[0] + 40, window.__li.pos[1] + 40])")
+    prevented = ed.js(DROP, ["#graph-canvas", "dropped_red.png", "image/png", png_bytes(), point])
+    assert prevented == [True, True]
+    page.wait_for_function("window.__li.imageCombo.value === 'dropped_red.png'")
+    assert ed.js("app.graph._nodes.length") == 1
+    assert os.path.isfile(os.path.join(server.paths.input_dir, "dropped_red.png"))
+    assert ed.js("app.graphToPrompt().output")[str(ed.js("window.__li.id"))]["inputs"]["image"] == "dropped_red.png"
+    # the same PNG dropped on empty canvas is read as a workflow file (it has none: a clear message)
+    ed.js(DROP, ["#graph-canvas", "dropped_red.png", "image/png", png_bytes(), [1200, 700]])
+    page.locator("#messages .message.error", has_text="Could not load dropped_red.png").wait_for()
+    errors = [e for e in ed.errors if "Failed to load resource" not in e]   # the browser logs the 400
+    assert errors == []

@@ -68,7 +68,19 @@ export class ApiClient extends EventTarget {
     form.append("image", file, file.name);
     form.append("type", "input");
     const res = await fetch(this.url("/upload/image"), { method: "POST", body: form });
-    if (!res.ok) throw new ApiError(`upload of ${file.name} failed: HTTP ${res.status}`, res.status, await res.text());
+    if (!res.ok) {
+      // the server's reason ({"error": "..."}), not only the status
+      const text = await res.text();
+      let body = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: the text itself is the reason
+      }
+      const err = body && typeof body === "object" ? body.error : null;
+      const reason = (err && typeof err === "object" ? err.message : err) || text.trim() || `upload of ${file.name} failed`;
+      throw new ApiError(`${reason} (HTTP ${res.status})`, res.status, body);
+    }
     return res.json();
   }
 

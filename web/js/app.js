@@ -603,14 +603,58 @@ export class App {
     });
   }
 
+  /**
+   * Files dropped anywhere on the page: an image dropped on an image-upload node (LoadImage) is
+   * uploaded into it; anything else loads as a workflow. The whole page takes file drops so that
+   * one dropped on the side panel or the toolbar does not make the browser open the file, leaving
+   * the editor. Drags without files (text into a prompt box) keep the browser's behaviour.
+   */
   bindDrop() {
-    const target = this.root.querySelector("#canvas-wrap");
-    target.addEventListener("dragover", (e) => e.preventDefault());
-    target.addEventListener("drop", async (e) => {
+    const hasFiles = (e) => Array.from(e.dataTransfer?.types || []).includes("Files");
+    document.addEventListener("dragover", (e) => {
+      if (!hasFiles(e)) return;
       e.preventDefault();
-      const file = e.dataTransfer.files && e.dataTransfer.files[0];
-      if (file) await this.loadFile(file);
+      e.dataTransfer.dropEffect = "copy";
     });
+    document.addEventListener("drop", async (e) => {
+      const file = e.dataTransfer?.files?.[0];
+      if (!file && !hasFiles(e)) return;
+      e.preventDefault();
+      if (!file) return;
+      const node = this.uploadNodeAt(e.clientX, e.clientY);
+      if (node && isImageFile(file)) await this.uploadToNode(node, file);
+      else await this.loadFile(file);
+    });
+  }
+
+  /** The image-upload node (LoadImage) under a page point on the canvas, if any. */
+  uploadNodeAt(clientX, clientY) {
+    const el = this.canvas.canvas;
+    const r = el.getBoundingClientRect();
+    if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return null;
+    const [x, y] = this.canvas.ds.convertCanvasToOffset([clientX - r.left, clientY - r.top]);
+    const node = this.graph.getNodeOnPos(x, y);
+    return node && node.imageCombo && node.uploadWidget ? node : null;
+  }
+
+  /** Upload an image file to the server's input folder and choose it in the node's image combo. */
+  async uploadToNode(node, file) {
+    try {
+      const res = await this.api.uploadImage(file);
+      const name = res.subfolder ? `${res.subfolder}/${res.name}` : res.name;
+      const combo = node.imageCombo;
+      const values = combo.options.values.filter((v) => !String(v).startsWith("("));
+      if (!values.includes(name)) values.push(name);
+      combo.options.values = values;
+      combo.value = name;
+      node.onWidgetChanged?.(combo);
+      this.canvas.setDirty(true, true);
+      this.graphChanged();
+      return name;
+    } catch (err) {
+      this.panels.error(`Upload of ${file.name} failed`, String(err.message || err));
+      return null;
+    }
   }
 
   /** Restore a graph from a dropped or opened file: PNG with metadata, UI or API JSON. */
@@ -636,4 +680,8 @@ export class App {
     this.panels.updateEmptyState();
     this.canvas.setDirty(true, true);
   }
+}
+
+function isImageFile(file) {
+  return /^image\//.test(file.type) || /\.(png|jpe?g|webp|gif|bmp)$/i.test(file.name);
 }

@@ -138,7 +138,8 @@ def test_search_after_releasing_a_link_opens_at_the_drop_point_filtered_and_conn
     drag(ed, a, drop)
     click_menu(ed, "Search")
     page.wait_for_selector(".litesearchbox input")
-    box = ed.js("(() => { const r = document.querySelector('.litesearchbox').getBoundingClientRect(); return [r.left, r.top]; })()")
+    box = ed.js("""(() => { const r = document.querySelector('.litesearchbox').getBoundingClientRect();
+        return [r.left, r.top]; })()""")
     assert abs(box[0] + 80 - drop[0]) < 5 and abs(box[1] + 20 - drop[1]) < 5, (box, drop)
     listed = ed.js("[...document.querySelectorAll('.litesearchbox .lite-search-item')].map((e) => e.dataset.type)")
     assert "CLIPTextEncode" in listed and "KSampler" not in listed and "VAEDecode" not in listed
@@ -314,7 +315,8 @@ def test_save_open_and_queue_shortcuts_work_inside_a_prompt_box(ed):
         app.panels.saveWorkflow = () => window.__calls.push('save');
         app.panels.openFile = () => window.__calls.push('open');
         app.queueBatch = () => window.__calls.push('queue');
-        document.addEventListener('keydown', (e) => { if (e.ctrlKey) window.__calls.push('prevented:' + e.defaultPrevented); });
+        document.addEventListener('keydown',
+          (e) => { if (e.ctrlKey) window.__calls.push('prevented:' + e.defaultPrevented); });
         document.querySelector("textarea[data-node='6']").addEventListener('keydown',
           (e) => { if (e.ctrlKey && e.code === 'KeyS') window.__calls.push('prevented:' + e.defaultPrevented); }); }""")
     try:
@@ -349,12 +351,14 @@ def test_a_primitive_without_links_goes_back_to_any_type(ed):
     ed.js("""(seed) => { const p = app.addNode('PrimitiveNode', [520, 20]); window.__p = p.id;
         p.connect(0, app.graph.getNodeById(3), seed); }""", seed)
     pid = ed.js("window.__p")
-    assert ed.js("(id) => app.graph.getNodeById(id).widgets.map((w) => w.name)", pid) == ["seed", "control_after_generate"]
+    names = ed.js("(id) => app.graph.getNodeById(id).widgets.map((w) => w.name)", pid)
+    assert names == ["seed", "control_after_generate"]
     ed.page.wait_for_timeout(150)   # a frame lays the socket out on its row
     unplug(ed, input_pos(ed, 3, seed))
     assert ed.js("(id) => app.graph.getNodeById(id).outputs[0].links?.length || 0", pid) == 0
-    assert ed.js("(id) => { const p = app.graph.getNodeById(id); return [p.outputs[0].type, p.outputs[0].name, p.widgets.length]; }",
-                 pid) == ["*", "connect to widget input", 0]
+    state = ed.js("""(id) => { const p = app.graph.getNodeById(id);
+        return [p.outputs[0].type, p.outputs[0].name, p.widgets.length]; }""", pid)
+    assert state == ["*", "connect to widget input", 0]
     assert ed.js("(args) => app.graph.getNodeById(args[0]).connect(0, app.graph.getNodeById(3), args[1]) !== null",
                  [pid, cfg])
     assert ed.js("(id) => app.graph.getNodeById(id).outputs[0].type", pid) == "FLOAT"
@@ -456,7 +460,8 @@ def test_copy_leaves_no_orphan_text_box(ed):
     page.keyboard.press("Control+v")
     page.wait_for_function("app.graph._nodes.length === 8")
     assert ed.js(count) == before + 1
-    assert ed.js("[...document.querySelectorAll('#dom-layer textarea')].every((t) => app.graph.getNodeById(Number(t.dataset.node)))")
+    assert ed.js("""[...document.querySelectorAll('#dom-layer textarea')]
+        .every((t) => app.graph.getNodeById(Number(t.dataset.node)))""")
     assert ed.errors == []
 
 

@@ -43,7 +43,8 @@ export function searchNodeTypes(text, filter = {}) {
     if (!words.every((w) => hay.includes(w))) continue;
     if (filter.input && filter.input !== "*" && !acceptsType(slotTypes(type).inputs, filter.input)) continue;
     if (filter.output && filter.output !== "*" && !acceptsType(slotTypes(type).outputs, filter.output)) continue;
-    if ((filter.input || filter.output) && VIRTUAL_NODE_TYPES.has(type) && type !== "Reroute" && type !== "PrimitiveNode") continue;
+    const filtered = filter.input || filter.output;
+    if (filtered && VIRTUAL_NODE_TYPES.has(type) && type !== "Reroute" && type !== "PrimitiveNode") continue;
     const q = words.join(" ");
     (q && (title.startsWith(q) || type.toLowerCase().startsWith(q)) ? first : rest).push(type);
   }
@@ -133,7 +134,8 @@ export function installLitegraphFixes(app) {
   };
 
   // copyToClipboard serialises a clone of each node; building the clone runs its constructor, which
-  // puts its text box into the DOM layer (and an upload input into the page), where it stayed as an orphan: those are removed again.
+  // puts its text box into the DOM layer (and an upload input into the page), where it stayed as an
+  // orphan: those are removed again.
   const copy = LGraphCanvas.prototype.copyToClipboard;
   LGraphCanvas.prototype.copyToClipboard = function copyToClipboard(...args) {
     const owned = () => [...app.domLayer.children, ...document.querySelectorAll("input.sdflow-upload")];

@@ -73,7 +73,8 @@ function drawImages(node, ctx) {
 /** A click (node-local pos) on a batch's images: pick one from the grid, or back to the grid. */
 function clickImages(node, pos) {
   if (node.previewImage || !node.imgs || node.imgs.length < 2 || !node.imageRects) return false;
-  const hit = node.imageRects.findIndex(([x, y, w, h]) => pos[0] >= x && pos[0] < x + w && pos[1] >= y && pos[1] < y + h);
+  const [px, py] = pos;
+  const hit = node.imageRects.findIndex(([x, y, w, h]) => px >= x && px < x + w && py >= y && py < y + h);
   if (hit < 0) return false;
   node.imageIndex = node.imageIndex == null ? hit : null;
   node.setDirtyCanvas(true, false);
@@ -91,11 +92,12 @@ function wrongTypedValues(node) {
     if (!spec) continue;
     const v = w.value;
     let ok = true;
-    if ((spec.type === "INT" || spec.type === "FLOAT") && typeof v === "string" && v.trim() && Number.isFinite(Number(v))) {
+    const number = spec.type === "INT" || spec.type === "FLOAT";
+    if (number && typeof v === "string" && v.trim() && Number.isFinite(Number(v))) {
       w.value = Number(v);   // a number saved as text ("42") is the number, as the server reads it
       continue;
     }
-    if (spec.type === "INT" || spec.type === "FLOAT") ok = typeof v === "number" && Number.isFinite(v);
+    if (number) ok = typeof v === "number" && Number.isFinite(v);
     else if (spec.type === "BOOLEAN") ok = typeof v === "boolean";
     else if (spec.type === "STRING") ok = typeof v === "string";
     if (!ok) out.push([w, `${w.name}: the saved value ${JSON.stringify(v)} is not a valid ${spec.type}`]);
@@ -503,7 +505,8 @@ function makePrimitive(app) {
       addWidgetFor(this, spec, app).value = keep ? keep[0] : w.value;
       // As ComfyUI: a seed-like input brings its control (randomize); any other number or combo gets
       // one too, "fixed" unless saved, and a combo its control_filter_list.
-      const seedLike = spec.type === "INT" && (spec.options.control_after_generate || /^(noise_)?seed$/.test(spec.name));
+      const seedLike = spec.type === "INT"
+        && (spec.options.control_after_generate || /^(noise_)?seed$/.test(spec.name));
       if (seedLike || spec.type === "INT" || spec.type === "FLOAT" || spec.type === "COMBO") {
         const cw = addWidgetFor(this, { name: CONTROL_WIDGET, type: "CONTROL", options: {}, target: spec.name }, app);
         cw.controlTarget = this.widgets[0].name;

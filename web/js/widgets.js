@@ -36,7 +36,8 @@ export const NO_VALUES_LABEL = "(none available)";
 export function comboValues(layoutEntry, className) {
   const values = layoutEntry.combo || [];
   if (values.length) return values;
-  return [className === "CheckpointLoaderSimple" || layoutEntry.name === "ckpt_name" ? EMPTY_CHECKPOINT_LABEL : NO_VALUES_LABEL];
+  const checkpoints = className === "CheckpointLoaderSimple" || layoutEntry.name === "ckpt_name";
+  return [checkpoints ? EMPTY_CHECKPOINT_LABEL : NO_VALUES_LABEL];
 }
 
 /** True for the marker entries of comboValues (no real value chosen). */
@@ -226,7 +227,10 @@ export function renderMarkdown(source) {
     }
     let m;
     if (/^```/.test(line)) { flush(); code = []; }
-    else if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) { flush(); out.push(`<h${m[1].length}>${inlineMarkdown(m[2])}</h${m[1].length}>`); }
+    else if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) {
+      flush();
+      out.push(`<h${m[1].length}>${inlineMarkdown(m[2])}</h${m[1].length}>`);
+    }
     else if (/^\s*(---+|\*\*\*+)\s*$/.test(line)) { flush(); out.push("<hr>"); }
     else if ((m = /^\s*([-*+]|\d+[.)])\s+(.*)$/.exec(line))) {
       const kind = /\d/.test(m[1]) ? "ol" : "ul";
@@ -262,9 +266,11 @@ export function addMarkdown(node, name, value, app) {
   // inline styles: the box is placed like .sdflow-textarea (web/css/app.css), its parts fill it
   Object.assign(box.style, { position: "absolute", left: "0", top: "0", transformOrigin: "0 0", pointerEvents: "auto",
     boxSizing: "border-box" });
-  Object.assign(view.style, { width: "100%", height: "100%", overflow: "auto", boxSizing: "border-box", padding: "2px 6px",
+  Object.assign(view.style, { width: "100%", height: "100%", overflow: "auto", boxSizing: "border-box",
+    padding: "2px 6px",
     color: "#ddd", font: "13px sans-serif", background: "rgba(0, 0, 0, 0.15)", borderRadius: "4px" });
-  Object.assign(edit.style, { position: "static", width: "100%", height: "100%", transform: "none", boxSizing: "border-box" });
+  Object.assign(edit.style, { position: "static", width: "100%", height: "100%", transform: "none",
+    boxSizing: "border-box" });
   view.title = "Double-click to edit";
   let text = "";
   const show = () => { view.innerHTML = renderMarkdown(text); };

@@ -74,6 +74,7 @@ function drawImages(node, ctx) {
 function clickImages(node, pos) {
   if (node.previewImage || !node.imgs || node.imgs.length < 2 || !node.imageRects) return false;
   const [px, py] = pos;
+  if (node.findResizeDirection?.(node.pos[0] + px, node.pos[1] + py)) return false;   // corners still resize
   const hit = node.imageRects.findIndex(([x, y, w, h]) => px >= x && px < x + w && py >= y && py < y + h);
   if (hit < 0) return false;
   node.imageIndex = node.imageIndex == null ? hit : null;

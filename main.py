@@ -33,8 +33,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        help="also write the tiny SDXL, LoRA, ControlNet and upscale models and the input images "
                             "that the example workflows in web/examples name")
     net = p.add_argument_group("server")
-    net.add_argument("--listen", type=str, default="127.0.0.1", nargs="?", const="0.0.0.0", metavar="IP",
-                     help="address(es) to listen on, comma separated (bare flag: 0.0.0.0)")
+    net.add_argument("--listen", type=str, default="127.0.0.1", nargs="?", const="0.0.0.0,::", metavar="IP",
+                     help="address(es) to listen on, comma separated (bare flag: 0.0.0.0,:: - every IPv4 and IPv6 "
+                          "interface)")
     net.add_argument("--port", type=int, default=8188)
     net.add_argument("--tls-keyfile", type=str, default=None)
     net.add_argument("--tls-certfile", type=str, default=None)
@@ -45,7 +46,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     net.add_argument("--dont-print-server", action="store_true")
     net.add_argument("--disable-auto-launch", action="store_true")
     net.add_argument("--auto-launch", action="store_true")
-    net.add_argument("--front-end-root", type=str, default=None)
+    net.add_argument("--front-end-root", type=_existing_directory, default=None,
+                     help="folder holding the editor's index.html (default: web/)")
     net.add_argument("--front-end-version", type=str, default=None)
     net.add_argument("--disable-api-nodes", action="store_true")
     net.add_argument("--preview-method", type=str, default="none", choices=["none", "auto", "latent2rgb", "taesd"])
@@ -53,6 +55,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     net.add_argument("--disable-metadata", action="store_true")
     dirs = p.add_argument_group("folders")
     dirs.add_argument("--base-directory", type=str, default=None)
+    dirs.add_argument("--models-directory", type=str, default=None,
+                      help="the models folder (default: BASE/models; overrides --base-directory for models)")
     dirs.add_argument("--output-directory", type=str, default=None)
     dirs.add_argument("--input-directory", type=str, default=None)
     dirs.add_argument("--temp-directory", type=str, default=None)
@@ -115,6 +119,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+def _existing_directory(path: str) -> str:
+    if not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"the path {path!r} is not an existing directory")
+    return path
+
+
 def _add_compat_flags(p: argparse.ArgumentParser) -> None:
     """ComfyUI flags that have no effect here, accepted so that existing launch scripts keep working."""
     compat = p.add_argument_group("accepted for ComfyUI compatibility (no effect here)")
@@ -123,7 +133,8 @@ def _add_compat_flags(p: argparse.ArgumentParser) -> None:
                  "--use-flash-attention", "--force-upcast-attention", "--enable-manager", "--disable-manager-ui",
                  "--enable-manager-legacy-ui", "--disable-async-offload",
                  "--force-non-blocking", "--disable-pinned-memory", "--mmap-torch-files", "--disable-mmap",
-                 "--enable-compress-response-body", "--disable-assets-autoscan"):
+                 "--enable-compress-response-body", "--disable-assets-autoscan", "--disable-dynamic-vram",
+                 "--use-process-isolation", "--enable-assets"):
         compat.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     compat.add_argument("--default-device", type=int, default=None, help=argparse.SUPPRESS)
     compat.add_argument("--directml", type=int, nargs="?", const=-1, default=None, help=argparse.SUPPRESS)
@@ -155,7 +166,8 @@ def build_paths(args: argparse.Namespace):
     if os.path.isfile(default_yaml):
         extra.insert(0, default_yaml)
     return FolderPaths(base, output_dir=args.output_directory, input_dir=args.input_directory,
-                       temp_dir=args.temp_directory, user_dir=args.user_directory, extra_config=extra)
+                       temp_dir=args.temp_directory, user_dir=args.user_directory, extra_config=extra,
+                       models_dir=getattr(args, "models_directory", None))
 
 
 def build_device(args: argparse.Namespace):
@@ -301,11 +313,11 @@ def print_validation_errors(error: dict, node_errors: dict) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from engine.graph.workflow import WorkflowError, load_workflow_file, validate_prompt
+    from engine.graph.workflow import WorkflowError, read_workflow_file, validate_prompt
     parts = build_app_parts(args)
     registry, executor, paths = parts["registry"], parts["executor"], parts["paths"]
     try:
-        prompt = load_workflow_file(args.workflow, registry)
+        prompt, workflow = read_workflow_file(args.workflow, registry)
         for text in args.overrides:
             node, name, value = parse_override(text)
             if node not in prompt:
@@ -322,7 +334,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_validation_errors({"type": "partial", "message": "some outputs failed validation"}, node_errors)
     listener = _ProgressListener(total=len(prompt), enabled=not args.no_progress)
     try:
-        result = executor.execute(prompt, args.prompt_id or str(uuid.uuid4()), {}, outputs, listener)
+        extra = {"extra_pnginfo": {"workflow": workflow}} if workflow is not None else {}
+        result = executor.execute(prompt, args.prompt_id or str(uuid.uuid4()), extra, outputs, listener)
     finally:
         listener.close()
     if not result.success:
@@ -357,6 +370,9 @@ def cmd_smoke_checkpoint(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from engine.server.app import run_server
     parts = build_app_parts(args)
+    if args.quick_test_for_ci:   # as ComfyUI: start-up (nodes, custom nodes) works; do not serve
+        log.info("--quick-test-for-ci: nodes loaded (%d classes); exiting", len(parts["registry"].names()))
+        return 0
     hooks = []
     if parts["compat"]:
         import engine.compat
@@ -369,9 +385,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in ("run", "smoke-checkpoint") else None
-    args = build_parser(command).parse_args(argv[1:] if command else argv)
+    args, unknown = build_parser(command).parse_known_args(argv[1:] if command else argv)
     logging.basicConfig(level=getattr(logging, args.verbose), format="%(message)s",
                         stream=sys.stdout if args.log_stdout else sys.stderr)
+    if unknown:
+        # Launch scripts carry flags of ComfyUI versions newer than this program knows: start anyway.
+        log.warning("ignoring unknown command-line argument(s): %s", " ".join(unknown))
     if command == "run":
         return cmd_run(args)
     if command == "smoke-checkpoint":

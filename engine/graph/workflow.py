@@ -403,6 +403,12 @@ def _read_png_text(path: str) -> dict[str, str]:
 
 def load_workflow_file(path: str, registry: Registry | None = None) -> dict:
     """Read an API prompt or UI workflow (JSON, or a PNG with ComfyUI metadata) as an API prompt."""
+    return read_workflow_file(path, registry)[0]
+
+
+def read_workflow_file(path: str, registry: Registry | None = None) -> tuple[dict, dict | None]:
+    """(API prompt, the editor workflow it came from or None): the workflow is what a run saves in its
+    PNGs' ``workflow`` chunk, as the editor does when it queues, so the file opens as the same graph."""
     path = os.fspath(path)
     if path.lower().endswith(".png"):
         text = _read_png_text(path)
@@ -418,7 +424,8 @@ def load_workflow_file(path: str, registry: Registry | None = None) -> dict:
                 data = json.load(f)
         except json.JSONDecodeError as ex:
             raise WorkflowError(f"{path}: not valid JSON ({ex})") from ex
-    return workflow_to_prompt(data, registry, source=path)
+    prompt = workflow_to_prompt(data, registry, source=path)
+    return prompt, (data if is_ui_workflow(data) else None)
 
 
 def workflow_to_prompt(data: Any, registry: Registry | None = None, source: str = "workflow") -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import ssl
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -118,13 +119,39 @@ def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manag
     config = app[STATE].config
     ctx = _ssl_context(config)
     scheme = "https" if ctx else "http"
-    shown = config.listen[0] if config.listen[0] not in ("0.0.0.0", "::") else "127.0.0.1"
+    hosts = usable_hosts(config.listen)
+    shown = hosts[0] if hosts[0] not in ("0.0.0.0", "::") else "127.0.0.1"
     if ":" in shown:
         shown = f"[{shown}]"
 
     def announce(text: str) -> None:
-        print(f"Serving on {scheme}://{shown}:{config.port}", flush=True)
+        port = config.port
+        if not port:   # --port 0: the system chose; aiohttp's own text names the bound address
+            found = re.search(r":(\d+)\b", text)
+            port = int(found.group(1)) if found else port
+        print(f"Serving on {scheme}://{shown}:{port}", flush=True)
 
     tune_process()
-    web.run_app(app, host=config.listen, port=config.port, ssl_context=ctx, access_log=None,
+    web.run_app(app, host=hosts, port=config.port, ssl_context=ctx, access_log=None,
                 print=announce, shutdown_timeout=5)
+
+
+def usable_hosts(hosts: Sequence[str]) -> list[str]:
+    """The listen addresses, without IPv6 ones where this machine has no IPv6 (bare ``--listen`` asks for
+    ``0.0.0.0,::`` as ComfyUI does; a host without IPv6 then serves IPv4 instead of failing to start)."""
+    import socket
+
+    def ipv6_ok() -> bool:
+        if not socket.has_ipv6:
+            return False
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.bind(("::1", 0))
+            return True
+        except OSError:
+            return False
+
+    kept = [h for h in hosts if ":" not in h or ipv6_ok()]
+    if len(kept) < len(hosts):
+        log.warning("IPv6 is not available here; not listening on %s", ", ".join(h for h in hosts if h not in kept))
+    return kept or list(hosts)   # nothing left: let the bind report the error

@@ -71,3 +71,34 @@ def test_smoke_checkpoint_all_writes_what_every_example_names(tmp_path, capsys):
     assert proc.returncode == 0, proc.stderr
     with Image.open(proc.stdout.split()[-1]) as im:
         assert im.size == (128, 128)  # example.png is 64x64, the tiny ESRGAN upscales x2
+
+
+def test_run_of_an_editor_workflow_saves_it_in_the_png(fresh_base, capsys):
+    """As when the editor queues: the PNG's "workflow" chunk is the editor file itself, so dropping the PNG
+    into the editor gives back the same graph (positions, groups), not one rebuilt from the API prompt."""
+    import json
+
+    ui = os.path.join(ROOT, "tests", "fixtures", "ui_workflows", "txt2img.json")
+    rc = main_in_process("run", ui, "--base-directory", fresh_base, "--no-progress", "--set", "5.width=64",
+                         "--set", "5.height=64", "--set", "3.steps=1")
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    saved = [line for line in out.out.splitlines() if line.endswith(".png")]
+    assert len(saved) == 1
+    with Image.open(saved[0]) as im:
+        assert json.loads(im.text["workflow"]) == json.load(open(ui, encoding="utf-8"))
+        assert json.loads(im.text["prompt"])["3"]["inputs"]["steps"] == 1
+
+
+def test_server_quick_test_for_ci_exits_after_loading_and_unknown_flags_only_warn(tmp_path, caplog):
+    """ComfyUI's --quick-test-for-ci loads the nodes and exits 0; a flag of a newer ComfyUI is ignored with a
+    warning naming it instead of stopping the start (launch scripts carry such flags)."""
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        rc = main_in_process("--quick-test-for-ci", "--base-directory", str(tmp_path), "--cpu",
+                             "--disable-all-custom-nodes", "--some-future-flag")
+    assert rc == 0
+    text = caplog.text
+    assert "ignoring unknown command-line argument(s): --some-future-flag" in text
+    assert "--quick-test-for-ci: nodes loaded" in text

@@ -28,7 +28,7 @@ def test_flags_match_comfyui_names():
                                        "--lowvram", "--preview-size", "256", "--dont-print-server",
                                        "--disable-auto-launch", "--multi-user", "--auth-token", "t",
                                        "--tls-keyfile", "k", "--tls-certfile", "c", "--base-directory", "/tmp"])
-    assert a.listen == "0.0.0.0" and a.port == 9000 and a.cpu and a.cache_lru == 5
+    assert a.listen == "0.0.0.0,::" and a.port == 9000   # bare --listen: every IPv4 and IPv6 interface and a.cpu and a.cache_lru == 5
     assert a.extra_model_paths_config == [["a.yaml", "b.yaml"], ["c.yaml"]] and a.verbose == "DEBUG"
     assert a.enable_cors_header == "*" and a.max_upload_size == 20 and a.lowvram
     assert cli.make_cache_from_args(a).policy == "lru"
@@ -49,7 +49,12 @@ def test_every_comfyui_launch_flag_is_accepted():
         "--force-channels-last", "--mmap-torch-files", "--database-url", "sqlite:///x.db"])
     assert a.fast == ["fp16_accumulation"] and a.default_hashing_function == "md5" and a.reserve_vram == 1.5
     with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["--no-such-flag"])
+        cli.build_parser().parse_args(["--no-such-flag"])   # main() warns and goes on: tests/e2e/test_cli.py
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--front-end-root", "/no/such/folder"])
+    a = cli.build_parser().parse_args(["--disable-dynamic-vram", "--use-process-isolation", "--enable-assets",
+                                       "--models-directory", "/m"])
+    assert cli.build_paths(a).models_dir == "/m"
 
 
 def test_precision_and_memory_flags_reach_the_device_manager():

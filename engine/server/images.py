@@ -48,7 +48,8 @@ def load_checked(source: str | BinaryIO | bytes, max_pixels: int, what: str = "i
 def preview_bytes(path: str, preview: str | None, channel: str | None, max_pixels: int) -> tuple[bytes, str]:
     """Re-encode ``path`` for /view's ``preview=fmt;quality`` and ``channel=rgb|a|rgba``: (bytes, mime)."""
     img = load_checked(path, max_pixels, "view")
-    channel = (channel or "rgba").lower()
+    asked = (channel or "").lower()   # as ComfyUI: WebP is forced only when a channel naming alpha is given
+    channel = asked or "rgba"
     if preview:
         parts = preview.split(";")
         fmt = parts[0].lower()
@@ -57,9 +58,12 @@ def preview_bytes(path: str, preview: str | None, channel: str | None, max_pixel
         quality = 90
         if len(parts) > 1 and parts[-1].strip().isdigit():
             quality = max(1, min(100, int(parts[-1])))
-        if "a" in channel:
+        if "a" in asked:
             fmt = "webp"
-        out = img.convert("RGBA" if "a" in channel and fmt == "webp" else "RGB")
+        if fmt == "jpeg" or asked == "rgb":
+            out = img.convert("RGB")
+        else:   # WebP keeps the alpha the image has
+            out = img.convert("RGBA" if "A" in img.getbands() or img.mode == "P" else "RGB")
         buf = io.BytesIO()
         out.save(buf, format=fmt.upper(), quality=quality)
         return buf.getvalue(), f"image/{fmt}"

@@ -63,6 +63,12 @@ def test_view_preview_formats_and_channels(server):
     assert Image.open(io.BytesIO(data)).format == "JPEG"
     status, data, headers = request(server.base, "GET", "/view?filename=a.png&preview=webp;50")
     assert headers["Content-Type"] == "image/webp" and Image.open(io.BytesIO(data)).format == "WEBP"
+    assert Image.open(io.BytesIO(data)).mode == "RGBA"   # WebP keeps the image's alpha
+    # without a channel, jpeg stays JPEG (ComfyUI forces WebP only when a channel with "a" is given)
+    status, data, headers = request(server.base, "GET", "/view?filename=a.png&preview=jpeg;50")
+    assert headers["Content-Type"] == "image/jpeg" and Image.open(io.BytesIO(data)).format == "JPEG"
+    status, data, headers = request(server.base, "GET", "/view?filename=a.png&preview=jpeg;50&channel=rgba")
+    assert headers["Content-Type"] == "image/webp"
     status, data, _ = request(server.base, "GET", "/view?filename=a.png&channel=rgb")
     rgb = Image.open(io.BytesIO(data))
     assert rgb.mode == "RGB" and rgb.getpixel((0, 0)) == (255, 0, 0)

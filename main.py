@@ -378,7 +378,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import engine.compat
         hooks.append(engine.compat.attach_app)
     run_server(args, parts["registry"], parts["executor"], parts["paths"], device_manager=parts["device"],
-               setup_hooks=hooks)
+               setup_hooks=hooks, log_buffer=getattr(args, "log_buffer", None))
     return 0
 
 
@@ -388,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = build_parser(command).parse_known_args(argv[1:] if command else argv)
     logging.basicConfig(level=getattr(logging, args.verbose), format="%(message)s",
                         stream=sys.stdout if args.log_stdout else sys.stderr)
+    if command is None:   # the server: the start-up lines too are shown in the editor's terminal panel
+        from engine.server.logbuffer import LogBuffer
+        args.log_buffer = LogBuffer()
+        logging.getLogger().addHandler(args.log_buffer)
     if unknown:
         # Launch scripts carry flags of ComfyUI versions newer than this program knows: start anyway.
         log.warning("ignoring unknown command-line argument(s): %s", " ".join(unknown))
@@ -395,7 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(args)
     if command == "smoke-checkpoint":
         return cmd_smoke_checkpoint(args)
-    return cmd_serve(args)
+    try:
+        return cmd_serve(args)
+    finally:
+        logging.getLogger().removeHandler(args.log_buffer)
 
 
 if __name__ == "__main__":

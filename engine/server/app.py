@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator, Callable, Sequence
 from aiohttp import web
 
 from .admission import Admission
+from .logbuffer import LogBuffer
 from .queue import Checkpointer, PromptQueue, PromptStore, open_queue_lock
 from .routes import add_routes
 from .routes_prompt import make_validator
@@ -63,20 +64,46 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
         lock.release()
 
 
+async def _logs_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Send each new log line to the websocket clients that subscribed (PATCH /internal/logs/subscribe).
+    An app given no buffer by main.py puts its own on the root logger while it runs."""
+    st = app[STATE]
+    root = logging.getLogger()
+    own = st.log_buffer not in root.handlers
+    if own:
+        root.addHandler(st.log_buffer)
+
+    def forward(entry: dict) -> None:
+        for sid in list(st.log_subscribers):
+            st.hub.publish("logs", {"entries": [entry], "size": LogBuffer.terminal_size()}, sid)
+
+    st.log_buffer.listeners.append(forward)
+    try:
+        yield
+    finally:
+        st.log_buffer.listeners.remove(forward)
+        if own:
+            root.removeHandler(st.log_buffer)
+
+
 async def _close_sockets(app: web.Application) -> None:
     await app[STATE].hub.close_all()
 
 
 def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None,
-               setup_hooks: Sequence[Callable[[web.Application], None]] = ()) -> web.Application:
+               setup_hooks: Sequence[Callable[[web.Application], None]] = (),
+               log_buffer: LogBuffer | None = None) -> web.Application:
     """Build the server application; the worker starts with the app (cleanup_ctx).
 
     ``setup_hooks`` run on the app after the built-in routes (e.g. engine.compat.attach_app adds custom packs' routes).
+    ``log_buffer``: the one main.py attached to the root logger at start-up; without one, the app keeps
+    its own for as long as it runs.
     """
     config = ServerConfig.from_args(args)
     hub = Hub(server_flags={"supports_preview_metadata": True, "max_upload_size": config.max_upload_bytes})
     state = ServerState(config=config, registry=registry, executor=executor, paths=paths,
                         device_manager=device_manager, hub=hub)
+    state.log_buffer = log_buffer if log_buffer is not None else LogBuffer()
     app = web.Application(middlewares=build_middlewares(config.auth_token, config.cors_origin, config.listen,
                                                              config.disable_api_nodes),
                           client_max_size=config.max_upload_bytes)
@@ -85,6 +112,7 @@ def create_app(args: Any, registry: Any, executor: Any, paths: Any, device_manag
     add_routes(app)
     for hook in setup_hooks:
         hook(app)
+    app.cleanup_ctx.append(_logs_ctx)
     app.cleanup_ctx.append(_worker_ctx)
     app.on_shutdown.append(_close_sockets)
     return app
@@ -113,9 +141,10 @@ def tune_process() -> None:
 
 
 def run_server(args: Any, registry: Any, executor: Any, paths: Any, device_manager: Any = None,
-               setup_hooks: Sequence[Callable[[web.Application], None]] = ()) -> None:
+               setup_hooks: Sequence[Callable[[web.Application], None]] = (),
+               log_buffer: LogBuffer | None = None) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully; a running prompt is re-queued)."""
-    app = create_app(args, registry, executor, paths, device_manager, setup_hooks)
+    app = create_app(args, registry, executor, paths, device_manager, setup_hooks, log_buffer)
     config = app[STATE].config
     ctx = _ssl_context(config)
     scheme = "https" if ctx else "http"

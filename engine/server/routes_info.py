@@ -10,7 +10,7 @@ from typing import Any
 import psutil
 from aiohttp import web
 
-from .bodies import bad_request
+from .bodies import bad_request, opt_bool, read_json_object
 from .routes_files import IMAGE_EXTS
 from .state import ServerState, state_of
 
@@ -201,19 +201,35 @@ async def internal_files(request: web.Request) -> web.Response:
 
 
 async def internal_logs(request: web.Request) -> web.Response:
-    """The server keeps no log buffer; ComfyUI's editor shows this text in its terminal panel."""
-    return web.json_response("")
+    """The latest log lines as one text (ComfyUI's editor shows it in its terminal panel)."""
+    return web.json_response(state_of(request).log_buffer.text())
 
 
 async def internal_logs_raw(request: web.Request) -> web.Response:
-    return web.json_response({"entries": [], "size": {"cols": 80, "rows": 24}})
+    buf = state_of(request).log_buffer
+    return web.json_response({"entries": buf.entries(), "size": buf.terminal_size()})
+
+
+async def internal_logs_subscribe(request: web.Request) -> web.Response:
+    """{"clientId": sid, "enabled": bool}: that websocket client gets (or stops getting) "logs" messages."""
+    st = state_of(request)
+    body = await read_json_object(request)
+    sid = body.get("clientId")
+    if not isinstance(sid, str) or not sid:
+        raise bad_request("'clientId' must be a non-empty string")
+    if opt_bool(body, "enabled"):
+        st.log_subscribers.add(sid)
+    else:
+        st.log_subscribers.discard(sid)
+    return web.Response(status=200)
 
 
 def internal_routes() -> list[tuple[str, str, Any]]:
     """/internal/... routes: not aliased under /api (as in ComfyUI)."""
     return [("GET", "/internal/folder_paths", internal_folder_paths),
             ("GET", "/internal/files/{directory_type}", internal_files),
-            ("GET", "/internal/logs", internal_logs), ("GET", "/internal/logs/raw", internal_logs_raw)]
+            ("GET", "/internal/logs", internal_logs), ("GET", "/internal/logs/raw", internal_logs_raw),
+            ("PATCH", "/internal/logs/subscribe", internal_logs_subscribe)]
 
 
 def routes() -> list[tuple[str, str, Any]]:

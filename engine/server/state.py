@@ -76,6 +76,8 @@ class ServerState:
     admission: Admission | None = None
     db_pool: ThreadPoolExecutor | None = None     # one thread: queue/history writes in order
     io_pool: ThreadPoolExecutor | None = None     # file work, validation, object_info
+    log_buffer: Any = None                        # LogBuffer: the latest log lines (/internal/logs)
+    log_subscribers: set = field(default_factory=set)   # websocket client ids that asked for "logs" messages
 
     async def in_db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, functools.partial(fn, *args))

@@ -5,6 +5,8 @@ import os
 import time
 import urllib.parse
 
+import pytest
+
 from tests.server.live import LiveServer, make_engine, request
 
 WF = {"1": {"class_type": "ToyConstInt", "inputs": {"value": 5}},
@@ -249,3 +251,36 @@ def test_multi_user_settings_are_per_user(tmp_path):
         assert request(single.base, "POST", "/users", {"username": "bob"})[0] == 400
     finally:
         single.stop()
+
+
+def test_internal_logs_hold_the_latest_lines_and_stream_to_subscribers(server):
+    """The editor's terminal panel: /internal/logs (ComfyUI's "time - message" text), /raw entries, and
+    "logs" websocket messages for a client that subscribed, none once it unsubscribed."""
+    import logging
+
+    from tests.server.live import WSClient
+
+    logging.getLogger("tests.logs").warning("first line from a node pack")
+    _, text, _ = request(server.base, "GET", "/internal/logs")
+    assert "first line from a node pack\n" in text and " - first line" in text
+    _, raw, _ = request(server.base, "GET", "/internal/logs/raw")
+    assert raw["entries"][-1]["m"] == "first line from a node pack\n" and raw["entries"][-1]["t"]
+    assert set(raw["size"]) == {"cols", "rows"}
+    assert request(server.base, "PATCH", "/internal/logs/subscribe", {"enabled": True})[0] == 400
+    ws = WSClient(server.base, "logwatcher")
+    try:
+        assert ws.recv()["type"] == "status"
+        assert request(server.base, "PATCH", "/internal/logs/subscribe",
+                       {"clientId": "logwatcher", "enabled": True})[0] == 200
+        logging.getLogger("tests.logs").warning("second line")
+        msg = ws.recv()
+        assert msg["type"] == "logs" and msg["data"]["entries"][0]["m"] == "second line\n"
+        request(server.base, "PATCH", "/internal/logs/subscribe", {"clientId": "logwatcher", "enabled": False})
+        logging.getLogger("tests.logs").warning("third line, not sent")
+        import websocket
+        ws.ws.settimeout(0.5)
+        with pytest.raises(websocket.WebSocketTimeoutException):
+            ws.recv()   # nothing comes any more
+    finally:
+        ws.close()
+    assert "third line, not sent" in request(server.base, "GET", "/internal/logs")[1]

@@ -232,7 +232,15 @@ def _check_node(node_id: str, node: dict, prompt: dict, infos: ClassInfoCache) -
                                    "Bad linked input, must be a length-2 list of [node_id, slot_index]",
                                    name, name, input_config=spec.config(), received_value=val))
                 continue
-            src_id, slot = val[0], int(val[1])
+            src_id, slot = val[0], val[1]
+            if type(slot) is float:
+                if not slot.is_integer():
+                    errors.append(_err("bad_linked_input", "Bad linked input, the output index must be a whole "
+                                       "number", f"{name}: output index {slot!r}", name,
+                                       input_config=spec.config(), received_value=val))
+                    continue
+                slot = int(slot)
+                val = inputs[name] = [src_id, slot]   # 1.0 -> 1 for everything after validation
             src = prompt.get(src_id)
             if src is None:
                 errors.append(_err("bad_linked_input", "Linked node does not exist",

@@ -62,6 +62,18 @@ def test_bad_links(registry):
     assert e4["type"] == "bad_linked_input" and "output 3" in e4["details"]
 
 
+def test_a_link_output_index_must_be_whole(registry):
+    """[id, 0.5] is refused (ComfyUI fails indexing its outputs with it); [id, 0.0] is output 0."""
+    p = {"1": {"class_type": "ToyConstInt", "inputs": {"value": 1}},
+         "2": {"class_type": "ToyAdd", "inputs": {"a": ["1", 0.5], "b": 1}}, "3": _out("2")}
+    ok, err, outs, ne = validate_prompt(p, registry)
+    e = _errors(ne, "2")[0]
+    assert not ok and e["type"] == "bad_linked_input" and "whole number" in e["message"] and "0.5" in e["details"]
+    p["2"]["inputs"]["a"] = ["1", 0.0]
+    ok, err, outs, ne = validate_prompt(p, registry)
+    assert ok and p["2"]["inputs"]["a"] == ["1", 0] and type(p["2"]["inputs"]["a"][1]) is int
+
+
 def test_return_type_mismatch_names_the_node(registry):
     p = {"1": {"class_type": "ToyConstString", "inputs": {"text": "x"}},
          "2": {"class_type": "ToyAdd", "inputs": {"a": ["1", 0], "b": 1}}, "3": _out("2")}

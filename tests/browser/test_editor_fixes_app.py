@@ -261,3 +261,73 @@ def test_18_upload_errors_name_the_reason_and_an_image_dropped_on_loadimage_uplo
     page.locator("#messages .message.error", has_text="Could not load dropped_red.png").wait_for()
     errors = [e for e in ed.errors if "Failed to load resource" not in e]   # the browser logs the 400
     assert errors == []
+
+
+def small_default(ed, steps: int, seed: int = 5) -> None:
+    for name, value in (("width", 64), ("height", 64)):
+        ed.set_widget(5, name, value)
+    ed.set_widget(3, "steps", steps)
+    ed.set_widget(3, "seed", seed)
+    ed.set_widget(3, "control_after_generate", "increment")
+
+
+def test_13_a_second_tab_follows_history_and_queue(browser, server, checkpoint):
+    from tests.browser.conftest import Editor
+
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    try:
+        tab1 = Editor(context.new_page(), server.url).open()
+        tab2 = Editor(context.new_page(), server.url).open()
+        assert tab1.js("app.api.clientId") != tab2.js("app.api.clientId")
+        tab2.page.click("#side-tabs button[data-tab=history]")
+        small_default(tab1, steps=2, seed=77)
+        pid = tab1.queue_and_wait(lambda: tab1.page.click("#queue-button"))
+        # tab 2 gets only status events; its History shows the new prompt and its image without a reload
+        item = tab2.page.locator(f"#gallery .history-item[data-prompt-id='{pid}']")
+        item.wait_for(timeout=30_000)
+        assert item.locator("img").count() == 1
+        assert tab2.page.locator("#queue-count").inner_text() == "0"
+        assert tab1.errors == tab2.errors == []
+    finally:
+        context.close()
+
+
+def test_14_clear_queue_and_history_lists_failed_and_interrupted_prompts(editor, server, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    # a prompt that fails while running: LoadImage on a file that is not an image
+    with open(os.path.join(server.paths.input_dir, "broken_14.png"), "wb") as f:
+        f.write(b"not a png at all")
+    ed.js("""app.loadGraphData({"1": {"class_type": "LoadImage", "inputs": {"image": "broken_14.png"}},
+        "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}, "failing graph")""")
+    failed = ed.queue_and_wait(lambda: page.click("#queue-button"))
+    # a long prompt, two more behind it; Clear queue drops those two, Interrupt stops the first
+    page.click("#default-button")
+    small_default(ed, steps=500)
+    ed.js("app.queueBatch(3)")
+    page.click("#side-tabs button[data-tab=queue]")
+    page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 2", timeout=60_000)
+    long_run = ed.js("document.querySelector('#queue-list li.running, #queue-list li.pending').dataset.promptId")
+    page.click("#clear-queue-button")
+    page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 0")
+    assert ed.js("async () => (await (await fetch('/api/queue')).json()).queue_pending.length") == 0
+    page.wait_for_function("app.runningNodeId === '3'", timeout=60_000)
+    page.click("#interrupt-button")
+    page.click("#side-tabs button[data-tab=history]")
+    stopped = page.locator(f"#gallery .history-item[data-prompt-id='{long_run}']")
+    stopped.wait_for(timeout=60_000)
+    assert stopped.get_attribute("data-status") == "interrupted"
+    assert "interrupted" in stopped.inner_text()
+    bad = page.locator(f"#gallery .history-item[data-prompt-id='{failed}']")
+    assert bad.get_attribute("data-status") == "error"
+    text = bad.inner_text()
+    assert "failed" in text and "LoadImage #1" in text
+    number = ed.js(f"async () => (await (await fetch('/api/history/{failed}')).json())['{failed}'].prompt[0]")
+    assert f"#{number}" in text
+    assert bad.locator(".history-time").inner_text().strip()
+    # "Load workflow" on a prompt without pictures brings its graph back (one undo step)
+    bad.locator("button.history-load").click()
+    page.wait_for_function("app.graph._nodes.length === 2 && app.graph.getNodeById(1).type === 'LoadImage'")
+    page.click("#undo-button")
+    page.wait_for_function("app.graph._nodes.length === 7")
+    assert [e for e in ed.errors if "status of 400" not in e] == []

@@ -49,6 +49,7 @@ export class ApiClient extends EventTarget {
   history(maxItems = 64) { return this.fetchJson(`/history?max_items=${maxItems}`); }
   interrupt() { return this.postJson("/interrupt", {}); }
   deleteQueued(ids) { return this.postJson("/queue", { delete: ids }); }
+  clearQueue() { return this.postJson("/queue", { clear: true }); }
   clearHistory() { return this.postJson("/history", { clear: true }); }
   deleteHistory(ids) { return this.postJson("/history", { delete: ids }); }
 

@@ -54,8 +54,58 @@ export class Panels {
       await a.api.clearHistory();
       this.refreshHistory();
     });
+    $("#clear-queue-button").addEventListener("click", async () => {
+      try {
+        await a.api.clearQueue();
+      } catch (err) {
+        this.error("Could not clear the queue", String(err.message || err));
+      }
+      this.refreshQueue();
+    });
     $("#lightbox").addEventListener("click", (e) => { if (e.target.id === "lightbox") this.closeLightbox(); });
     $("#lightbox-close").addEventListener("click", () => this.closeLightbox());
+    // Escape closes the enlarged image and the Examples menu; a click elsewhere closes the menu too
+    window.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      if (!$("#lightbox").hidden) {
+        this.closeLightbox();
+        e.preventDefault();
+      }
+      if (!$("#examples-menu").hidden) {
+        $("#examples-menu").hidden = true;
+        e.preventDefault();
+      }
+    }, true);
+    window.addEventListener("pointerdown", (e) => {
+      const menu = $("#examples-menu");
+      if (!menu.hidden && !e.target.closest?.(".menu-wrap")) menu.hidden = true;
+    }, true);
+  }
+
+  /**
+   * Run an async refresh so that calls made while one runs are folded into one more run after it
+   * (status events come in bursts; each refresh rebuilds a panel from the server's answer).
+   */
+  async coalesced(key, fn) {
+    this.refreshing ??= new Map();
+    const state = this.refreshing.get(key);
+    if (state) {
+      state.again = true;
+      return state.promise;
+    }
+    const entry = { again: false, promise: null };
+    this.refreshing.set(key, entry);
+    entry.promise = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await fn();
+        } while (entry.again);
+      } finally {
+        this.refreshing.delete(key);
+      }
+    })();
+    return entry.promise;
   }
 
   bindTabs() {
@@ -233,7 +283,11 @@ export class Panels {
   }
 
   // ---- queue ---------------------------------------------------------------------------------------
-  async refreshQueue() {
+  refreshQueue() {
+    return this.coalesced("queue", () => this.loadQueue());
+  }
+
+  async loadQueue() {
     let q;
     try {
       q = await this.app.api.queue();
@@ -246,12 +300,15 @@ export class Panels {
     const running = q.queue_running || [];
     const pending = (q.queue_pending || []).slice().sort((a, b) => a[0] - b[0]);
     $("#queue-count").textContent = String(running.length + pending.length);
+    $("#clear-queue-button").disabled = pending.length === 0;
     for (const item of running) {
       list.append(el("li", { class: "running", "data-prompt-id": item[1] }, el("span", {}, `running #${item[0]}`),
         el("button", { onclick: () => this.app.api.interrupt() }, "Cancel")));
     }
     for (const item of pending) {
-      list.append(el("li", { class: "pending", "data-prompt-id": item[1] }, el("span", {}, `pending #${item[0]}`),
+      // prompts queued to the front get negative numbers from the server
+      const label = item[0] < 0 ? "pending (queued to the front)" : `pending #${item[0]}`;
+      list.append(el("li", { class: "pending", "data-prompt-id": item[1] }, el("span", {}, label),
         el("button", {
           onclick: async () => {
             await this.app.api.deleteQueued([item[1]]);
@@ -263,7 +320,15 @@ export class Panels {
   }
 
   // ---- history / gallery -----------------------------------------------------------------------------
-  async refreshHistory() {
+  refreshHistory() {
+    return this.coalesced("history", () => this.loadHistory());
+  }
+
+  /**
+   * One entry per finished prompt, newest first: its number, time, status (done, failed with the
+   * error, interrupted), its pictures, and a button that loads the workflow it was queued from.
+   */
+  async loadHistory() {
     let hist;
     try {
       hist = await this.app.api.history(64);
@@ -271,22 +336,47 @@ export class Panels {
       this.errorOnce("history", "Could not read the history from the server", String(err.message || err));
       return;
     }
+    const entries = Object.entries(hist || {}).reverse();
+    const key = JSON.stringify(entries.map(([id, e]) => [id, e.status, Object.keys(e.outputs || {})]));
+    if (key === this.historyKey) return;   // nothing new: keep the panel (and its scroll position)
+    this.historyKey = key;
     const gallery = $("#gallery");
     gallery.replaceChildren();
-    const entries = Object.entries(hist || {}).reverse();
-    for (const [promptId, entry] of entries) {
-      const workflow = entry.prompt && entry.prompt[3] && entry.prompt[3].extra_pnginfo ? entry.prompt[3].extra_pnginfo.workflow : null;
-      const status = entry.status ? entry.status.status_str : "";
-      for (const out of Object.values(entry.outputs || {})) {
-        for (const image of out.images || []) {
-          const src = this.app.api.viewUrl(image);
-          const img = el("img", { src, alt: image.filename, title: `${image.filename} (${status})`, loading: "lazy", "data-prompt-id": promptId });
-          img.addEventListener("click", () => this.openLightbox(src, image, workflow));
-          gallery.append(img);
-        }
+    for (const [promptId, entry] of entries) gallery.append(this.historyItem(promptId, entry));
+    if (!gallery.children.length) gallery.append(el("div", { class: "muted" }, "No prompts run yet"));
+  }
+
+  historyItem(promptId, entry) {
+    const prompt = entry.prompt || [];
+    const extra = prompt[3] || {};
+    const workflow = extra.extra_pnginfo && extra.extra_pnginfo.workflow ? extra.extra_pnginfo.workflow : null;
+    const loadable = workflow || (prompt[2] && typeof prompt[2] === "object" ? prompt[2] : null);
+    const { status, time, error } = historyStatus(entry);
+    const label = { success: "done", error: "failed", interrupted: "interrupted" }[status] || status;
+    const head = el("div", { class: "history-head" },
+      el("span", { class: "history-number" }, `#${prompt[0] ?? "?"}`),
+      el("span", { class: `history-status ${status}` }, label),
+      time ? el("span", { class: "history-time", title: time.toLocaleString() }, time.toLocaleTimeString()) : null);
+    const load = el("button", {
+      class: "history-load",
+      title: "Load the workflow this prompt was queued from",
+      onclick: () => this.app.loadGraphData(loadable, `prompt #${prompt[0] ?? promptId}`),
+    }, "Load workflow");
+    load.disabled = !loadable;
+    head.append(load);
+    const item = el("div", { class: "history-item", "data-prompt-id": promptId, "data-status": status }, head);
+    if (error) item.append(el("div", { class: "history-error", title: error }, error));
+    const images = el("div", { class: "history-images" });
+    for (const out of Object.values(entry.outputs || {})) {
+      for (const image of out.images || []) {
+        const src = this.app.api.viewUrl(image);
+        const img = el("img", { src, alt: image.filename, title: `${image.filename} (${label})`, loading: "lazy", "data-prompt-id": promptId });
+        img.addEventListener("click", () => this.openLightbox(src, image, workflow));
+        images.append(img);
       }
     }
-    if (!gallery.children.length) gallery.append(el("div", { class: "muted" }, "No images yet"));
+    if (images.children.length) item.append(images);
+    return item;
   }
 
   openLightbox(src, image, workflow) {
@@ -305,4 +395,27 @@ export class Panels {
   closeLightbox() {
     $("#lightbox").hidden = true;
   }
+}
+
+/**
+ * A history entry's outcome: status "success", "error" or "interrupted" (from status_str and the
+ * recorded messages), the time it ended (or started), and the error text of a failed run.
+ */
+export function historyStatus(entry) {
+  const info = entry.status || {};
+  let status = info.status_str === "success" ? "success" : "error";
+  let stamp = null;
+  let error = null;
+  for (const msg of info.messages || []) {
+    if (!Array.isArray(msg) || !msg[1] || typeof msg[1] !== "object") continue;
+    const [name, data] = msg;
+    if (typeof data.timestamp === "number") stamp = data.timestamp;
+    if (name === "execution_interrupted") status = "interrupted";
+    if (name === "execution_error") {
+      const where = data.node_type ? `${data.node_type} #${data.node_id}: ` : "";
+      error = `${where}${data.exception_type || "error"}: ${data.exception_message || ""}`;
+    }
+  }
+  if (!info.status_str) status = "unknown";
+  return { status, time: stamp != null ? new Date(stamp) : null, error: status === "interrupted" ? null : error };
 }

@@ -91,9 +91,16 @@ async def post_prompt(request: web.Request) -> web.Response:
         return bad
     number = body.get("number")
     if number is not None:
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-            raise bad_request(f"'number' must be a finite number, got {number!r}")
-        number = float(number)
+        # ComfyUI takes float(number): numbers and numeric strings ("3")
+        try:
+            if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+                raise ValueError
+            number = float(number)
+        except (ValueError, OverflowError):
+            raise bad_request(f"'number' must be a finite number, got {number!r}") from None
+        if not math.isfinite(number):
+            raise bad_request(f"'number' must be a finite number, got {body['number']!r}")
+        st.queue.next_number(False)   # as ComfyUI, every POST advances the counter, explicit numbers too
     else:
         number = st.queue.next_number(opt_bool(body, "front"))
     client_id = body.get("client_id")

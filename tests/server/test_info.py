@@ -158,15 +158,18 @@ def test_queue_priority_delete_clear_and_history_paging(server):
         if request(server.base, "GET", "/queue")[1]["queue_running"]:
             break
         time.sleep(0.02)
-    ids = []
-    for v, extra in ((1, {}), (2, {}), (3, {"front": True}), (4, {"number": -100}), (5, {"prompt_id": "mine"})):
+    ids, numbers = [], []
+    for v, extra in ((1, {}), (2, {}), (3, {"front": True}), (4, {"number": "-100"}), (5, {"prompt_id": "mine"})):
         wf = {"1": {"class_type": "ToyConstInt", "inputs": {"value": v}},
               "2": {"class_type": "ToyOutput", "inputs": {"value": ["1", 0]}}}
         status, body, _ = request(server.base, "POST", "/prompt", {"prompt": wf, **extra})
         assert status == 200 and body["node_errors"] == {}
         assert body["number"] == -100.0 if "number" in extra else isinstance(body["number"], int)
         ids.append(body["prompt_id"])
+        numbers.append(body["number"])
     assert ids[4] == "mine"
+    # as ComfyUI: a numeric string is a number, and every POST advances the counter, explicit numbers too
+    assert numbers[1] == numbers[0] + 1 and numbers[2] == -(numbers[0] + 2) and numbers[4] == numbers[0] + 4
     assert request(server.base, "POST", "/prompt", {"prompt": WF, "prompt_id": "mine"})[0] == 400
     _, q, _ = request(server.base, "GET", "/queue")
     assert [i[1] for i in q["queue_running"]] == [bid]

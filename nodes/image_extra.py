@@ -223,22 +223,22 @@ def _bayer_quantize(arr: np.ndarray, palette: Image.Image, order: int) -> Image.
 MORPHOLOGY_OPS = ["erode", "dilate", "open", "close", "gradient", "bottom_hat", "top_hat"]
 
 
-def _square_pad(k: int) -> tuple[int, int, int, int]:
-    """Padding for a k x k window anchored at k // 2 (kornia's origin), for F.pad (left, right, top, bottom)."""
-    before = k // 2
+def _window_max(x: torch.Tensor, k: int, before: int) -> torch.Tensor:
+    """Max over the k x k window reaching `before` pixels up/left of each pixel; outside pixels are ignored."""
     after = k - before - 1
-    return (before, after, before, after)
-
-
-def dilate(x: torch.Tensor, k: int) -> torch.Tensor:
-    """Grey dilation of [B,C,H,W] by a flat k x k square; pixels outside the image are ignored."""
-    padded = F.pad(x, _square_pad(k), value=float("-inf"))
+    padded = F.pad(x, (before, after, before, after), value=float("-inf"))
     return F.max_pool2d(padded, kernel_size=k, stride=1)
 
 
+def dilate(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Grey dilation of [B,C,H,W] by a flat k x k square (Minkowski: the window is the reflected
+    structuring element, anchored at k // 2 as kornia does); pixels outside the image are ignored."""
+    return _window_max(x, k, k - k // 2 - 1)
+
+
 def erode(x: torch.Tensor, k: int) -> torch.Tensor:
-    """Grey erosion of [B,C,H,W] by a flat k x k square; pixels outside the image are ignored."""
-    return -dilate(-x, k)
+    """Grey erosion of [B,C,H,W] by a flat k x k square anchored at k // 2; outside pixels are ignored."""
+    return -_window_max(-x, k, k // 2)
 
 
 def morphology(x: torch.Tensor, operation: str, k: int) -> torch.Tensor:

@@ -131,7 +131,7 @@ def _point(size=9, p=(4, 4)):
 @pytest.mark.parametrize("k", [3, 5, 4])
 def test_dilate_of_a_point_is_the_kernel_square(make, k):
     out = make("Morphology").process(_point(11, (5, 5)), "dilate", k)[0][0, :, :, 0]
-    lo = 5 - (k - 1 - k // 2)  # kornia's origin: the window reaches k // 2 before and k - k // 2 - 1 after
+    lo = 5 - k // 2  # a point grows by the square anchored at k // 2 (for even k one more pixel up/left)
     want = torch.zeros((11, 11))
     want[lo:lo + k, lo:lo + k] = 1.0
     assert torch.equal(out, want)

@@ -331,3 +331,61 @@ def test_14_clear_queue_and_history_lists_failed_and_interrupted_prompts(editor,
     page.click("#undo-button")
     page.wait_for_function("app.graph._nodes.length === 7")
     assert [e for e in ed.errors if "status of 400" not in e] == []
+
+
+def test_30_tab_title_progress_escape_closes_lightbox_and_examples_menu(editor, checkpoint):
+    ed = editor.open()
+    page = ed.page
+    assert page.title() == "sdflow"
+    small_default(ed, steps=4, seed=30)
+    ed.js("""() => { window.__titles = [];
+        new MutationObserver(() => window.__titles.push(document.title))
+          .observe(document.querySelector('title'), {childList: true, characterData: true, subtree: true}); }""")
+    ed.queue_and_wait(lambda: page.click("#queue-button"))
+    titles = ed.js("window.__titles")
+    assert "[25%] KSampler" in titles and "[100%] KSampler" in titles, titles
+    page.wait_for_function("document.title === 'sdflow'")
+    # the enlarged picture closes with Escape
+    page.click("#side-tabs button[data-tab=history]")
+    page.locator("#gallery img").first.click()
+    assert page.locator("#lightbox").is_visible()
+    page.keyboard.press("Escape")
+    assert page.locator("#lightbox").is_hidden()
+    # the Examples menu closes on a click elsewhere, and on Escape
+    page.click("#examples-button")
+    page.locator("#examples-menu button.example").first.wait_for()
+    page.mouse.click(900, 700)
+    assert page.locator("#examples-menu").is_hidden()
+    page.click("#examples-button")
+    page.locator("#examples-menu button.example").first.wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator("#examples-menu").is_hidden()
+    assert ed.errors == []
+
+
+def test_30_ctrl_v_of_workflow_json_text_loads_it_and_node_paste_still_works(browser, server, checkpoint):
+    from tests.browser.conftest import Editor
+
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    try:
+        ed = Editor(context.new_page(), server.url).open()
+        page = ed.page
+        with open(os.path.join(ROOT, "tests", "fixtures", "ui_workflows", "txt2img_v1.json"), encoding="utf-8") as f:
+            text = f.read()
+        ed.js("(t) => navigator.clipboard.writeText(t)", text)
+        page.mouse.click(900, 120)   # empty canvas
+        page.keyboard.press("Control+v")
+        page.wait_for_function("app.graph.getNodeById(6) && app.graph.getNodeById(6).title === 'Positive'")
+        assert ed.widget(6, "text").startswith("a photograph of a lighthouse")
+        page.keyboard.press("Control+z")   # the paste was one undo step
+        page.wait_for_function("app.graph._nodes.length === 7 && app.graph.getNodeById(6).title !== 'Positive'")
+        # text that is no workflow: Ctrl+C / Ctrl+V of nodes works as before
+        ed.js("navigator.clipboard.writeText('just some words')")
+        ed.js("(id) => { app.canvas.deselectAll(); app.canvas.select(app.graph.getNodeById(id)); }", 5)
+        page.keyboard.press("Control+c")
+        page.keyboard.press("Control+v")
+        page.wait_for_function("app.graph._nodes.length === 8")
+        assert ed.errors == []
+    finally:
+        context.close()

@@ -582,6 +582,7 @@ export class App {
   }
 
   bindKeys() {
+    this.bindPaste();
     window.addEventListener("keydown", (e) => {
       const typing = ["input", "textarea", "select"].includes(e.target.localName);
       const ctrl = e.ctrlKey || e.metaKey;
@@ -609,6 +610,43 @@ export class App {
    * one dropped on the side panel or the toolbar does not make the browser open the file, leaving
    * the editor. Drags without files (text into a prompt box) keep the browser's behaviour.
    */
+  /**
+   * Ctrl+V outside text boxes: a workflow (UI or API JSON text) in the system clipboard loads, as
+   * in ComfyUI; anything else pastes litegraph's own node clipboard. litegraph pastes on keydown,
+   * before the browser's paste event shows what the clipboard holds, so its keydown is held back
+   * here (capture phase on window, before the canvas' listener) and its paste runs right after the
+   * paste event unless that event brought a workflow.
+   */
+  bindPaste() {
+    const typing = (e) => ["input", "textarea", "select"].includes(e.target?.localName) || e.target?.isContentEditable;
+    window.addEventListener("keydown", (e) => {
+      if (!((e.ctrlKey || e.metaKey) && e.code === "KeyV") || e.altKey || typing(e)) return;
+      e.stopPropagation();
+      const pending = { connectInputs: e.shiftKey };
+      this.pendingPaste = pending;
+      setTimeout(() => {
+        if (this.pendingPaste !== pending) return;
+        this.pendingPaste = null;
+        this.canvas.pasteFromClipboard(pending);
+        this.canvas.setDirty(true, true);
+        this.graphChanged();
+      }, 0);
+    }, true);
+    document.addEventListener("paste", (e) => {
+      if (typing(e)) return;
+      const data = workflowFromText(e.clipboardData?.getData("text/plain"));
+      if (!data) return;
+      e.preventDefault();
+      this.pendingPaste = null;
+      try {
+        this.loadGraphData(data, "pasted workflow");
+        this.panels.info("Loaded the pasted workflow");
+      } catch (err) {
+        this.panels.error("Could not load the pasted workflow", String(err.message || err));
+      }
+    });
+  }
+
   bindDrop() {
     const hasFiles = (e) => Array.from(e.dataTransfer?.types || []).includes("Files");
     document.addEventListener("dragover", (e) => {
@@ -684,4 +722,19 @@ export class App {
 
 function isImageFile(file) {
   return /^image\//.test(file.type) || /\.(png|jpe?g|webp|gif|bmp)$/i.test(file.name);
+}
+
+/** A UI workflow or API prompt parsed from pasted text, or null when the text is neither. */
+function workflowFromText(text) {
+  if (!text || !/^\s*\{/.test(text)) return null;
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;   // text that only looks like JSON: not a workflow, litegraph's paste goes on
+  }
+  if (!data || typeof data !== "object") return null;
+  if (Array.isArray(data.nodes)) return data;
+  const entries = Object.values(data);
+  return entries.length && entries.every((v) => v && typeof v === "object" && "class_type" in v) ? data : null;
 }

@@ -545,6 +545,98 @@ class ResizeAndPadImage:
         return (out.movedim(1, -1),)
 
 
+class ImageScaleToMaxDimension:
+    CATEGORY = "image/upscaling"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "upscale"
+    DESCRIPTION = "Resize so the longer side is largest_size, keeping the aspect ratio."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        # ComfyUI lists "bilinear" twice; kept so saved workflows and /object_info compare equal.
+        return {"required": {
+            "image": ("IMAGE",),
+            "upscale_method": (["area", "lanczos", "bilinear", "nearest-exact", "bilinear", "bicubic"],),
+            "largest_size": ("INT", {"default": 512, "min": 0, "max": MAX_RESOLUTION, "step": 1}),
+        }}
+
+    def upscale(self, image: torch.Tensor, upscale_method: str, largest_size: int):
+        _check_image("ImageScaleToMaxDimension", "image", image)
+        h, w = image.shape[1], image.shape[2]
+        if h > w:
+            w, h = round(w / h * largest_size), largest_size
+        elif w > h:
+            h, w = round(h / w * largest_size), largest_size
+        else:
+            h = w = largest_size
+        if h < 1 or w < 1:
+            raise NodeInputError(f"ImageScaleToMaxDimension: largest_size {largest_size} gives a {w}x{h} image")
+        return (common_upscale(image.movedim(-1, 1), w, h, upscale_method, "disabled").movedim(1, -1),)
+
+
+# ------------------------------------------------------------------ colour spaces
+# Full-range YCbCr as kornia.color computes it (ComfyUI's ImageRGBToYUV / ImageYUVToRGB call kornia).
+_LUMA = (0.299, 0.587, 0.114)
+_CB_SCALE, _CR_SCALE = 0.564, 0.713
+
+
+def rgb_to_ycbcr(rgb: torch.Tensor) -> torch.Tensor:
+    """[..., 3] RGB -> [..., 3] (Y, Cb, Cr), chroma centred on 0.5."""
+    r, g, b = rgb.unbind(-1)
+    y = _LUMA[0] * r + _LUMA[1] * g + _LUMA[2] * b
+    return torch.stack([y, (b - y) * _CB_SCALE + 0.5, (r - y) * _CR_SCALE + 0.5], dim=-1)
+
+
+def ycbcr_to_rgb(ycc: torch.Tensor) -> torch.Tensor:
+    """The exact inverse of rgb_to_ycbcr, clamped to 0..1."""
+    y, cb, cr = ycc.unbind(-1)
+    r = y + (cr - 0.5) / _CR_SCALE
+    b = y + (cb - 0.5) / _CB_SCALE
+    g = (y - _LUMA[0] * r - _LUMA[2] * b) / _LUMA[1]
+    return torch.stack([r, g, b], dim=-1).clamp(0, 1)
+
+
+class ImageRGBToYUV:
+    CATEGORY = "image/batch"
+    RETURN_TYPES = ("IMAGE", "IMAGE", "IMAGE")
+    RETURN_NAMES = ("Y", "U", "V")
+    FUNCTION = "execute"
+    DESCRIPTION = "Split an RGB image into Y, U (Cb) and V (Cr) planes, each as a grey image."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",)}}
+
+    def execute(self, image: torch.Tensor):
+        _check_image("ImageRGBToYUV", "image", image)
+        if image.shape[-1] < 3:
+            raise NodeInputError(f"ImageRGBToYUV: input 'image' needs 3 colour channels, got {image.shape[-1]}")
+        rgb = image[..., :3]
+        ycc = rgb_to_ycbcr(rgb)
+        return tuple(ycc[..., i:i + 1].expand_as(rgb) for i in range(3))
+
+
+class ImageYUVToRGB:
+    CATEGORY = "image/batch"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "execute"
+    DESCRIPTION = "Join Y, U (Cb) and V (Cr) planes (each averaged over its channels) into an RGB image."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"Y": ("IMAGE",), "U": ("IMAGE",), "V": ("IMAGE",)}}
+
+    def execute(self, Y: torch.Tensor, U: torch.Tensor, V: torch.Tensor):  # noqa: N803 - ComfyUI's input names
+        planes = []
+        for name, plane in (("Y", Y), ("U", U), ("V", V)):
+            _check_image("ImageYUVToRGB", name, plane)
+            planes.append(plane[..., :3].mean(dim=-1, keepdim=True))
+        if len({tuple(p.shape) for p in planes}) > 1:
+            raise NodeInputError("ImageYUVToRGB: Y, U and V must have the same size, got "
+                                 + ", ".join(str(tuple(p.shape[:3])) for p in planes))
+        return (ycbcr_to_rgb(torch.cat(planes, dim=-1)),)
+
+
 # ------------------------------------------------------------------ batch and size
 class ImageFromBatch:
     CATEGORY = "image/batch"
@@ -782,6 +874,9 @@ NODE_CLASS_MAPPINGS = {
     "ImageFlip": ImageFlip,
     "ImageStitch": ImageStitch,
     "ResizeAndPadImage": ResizeAndPadImage,
+    "ImageScaleToMaxDimension": ImageScaleToMaxDimension,
+    "ImageRGBToYUV": ImageRGBToYUV,
+    "ImageYUVToRGB": ImageYUVToRGB,
     "ImageFromBatch": ImageFromBatch,
     "RepeatImageBatch": RepeatImageBatch,
     "ImageAddNoise": ImageAddNoise,

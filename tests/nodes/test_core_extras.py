@@ -249,6 +249,23 @@ def test_from_batch_repeat_size_and_noise(make):
     assert torch.equal(noisy, want)
 
 
+def test_scale_to_max_dimension(make):
+    node = make("ImageScaleToMaxDimension")
+    assert node.upscale(const(0.5, 4, 8), "bilinear", 16)[0].shape == (1, 8, 16, 3)
+    assert node.upscale(const(0.5, 9, 3), "area", 6)[0].shape == (1, 6, 2, 3)
+    assert node.upscale(const(0.5, 5, 5), "nearest-exact", 7)[0].shape == (1, 7, 7, 3)
+
+
+def test_yuv_split_and_join(make):
+    rgb = torch.tensor([[[[1.0, 0.0, 0.0], [0.2, 0.4, 0.6]]]])
+    y, u, v = make("ImageRGBToYUV").execute(rgb)
+    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]       # BT.601, full range
+    assert torch.allclose(y[..., 1], luma, atol=1e-6)
+    assert torch.allclose(u[..., 0], (rgb[..., 2] - luma) * 0.564 + 0.5, atol=1e-6)
+    assert torch.allclose(v[..., 2], (rgb[..., 0] - luma) * 0.713 + 0.5, atol=1e-6)
+    assert torch.allclose(make("ImageYUVToRGB").execute(y, u, v)[0], rgb, atol=1e-6)
+
+
 # ================================================================== alpha compositing
 def test_join_and_split_alpha_round_trip(make):
     img = torch.rand((2, 3, 4, 3), generator=torch.Generator().manual_seed(1))

@@ -1,10 +1,11 @@
-"""Image files in and out: LoadImage, LoadImageMask, SaveImage, PreviewImage."""
+"""Image files in and out: LoadImage, LoadImageMask, SaveImage, PreviewImage, SaveImageWebsocket."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import random
+import time
 
 import numpy as np
 import torch
@@ -286,11 +287,41 @@ class PreviewImage(SaveImage):
         return super().save_images(images, "ComfyUI", prompt, extra_pnginfo)
 
 
+class SaveImageWebsocket:
+    """ComfyUI's API-example output node: each image goes to the queueing client as a binary websocket
+    frame (type 1, format 2 = PNG, full size) while ``executing`` names this node; nothing is written."""
+    CATEGORY = "api node/image"
+    RETURN_TYPES = ()
+    FUNCTION = "save_images"
+    OUTPUT_NODE = True
+    DESCRIPTION = "Sends the images to the client that queued the prompt, over its websocket, as PNG frames."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"images": ("IMAGE",)}}
+
+    @classmethod
+    def IS_CHANGED(cls, images):
+        return time.time()   # always sent again: the client waits for the frames of this run
+
+    def save_images(self, images: torch.Tensor):
+        from engine.graph import context as node_progress
+        if images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
+            raise NodeInputError(f"SaveImageWebsocket: images must be an IMAGE [B,H,W,C], got {tuple(images.shape)}")
+        total = images.shape[0]
+        for step, image in enumerate(images):
+            arr = to_uint8(image)
+            pil = Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
+            node_progress.progress(step, total, ("PNG", pil, None))
+        return {}
+
+
 NODE_CLASS_MAPPINGS = {
     "LoadImage": LoadImage,
     "LoadImageMask": LoadImageMask,
     "SaveImage": SaveImage,
     "PreviewImage": PreviewImage,
+    "SaveImageWebsocket": SaveImageWebsocket,
 }
 
 NODE_DISPLAY_NAME_MAPPINGS = {
@@ -298,4 +329,5 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "LoadImageMask": "Load Image (as Mask)",
     "SaveImage": "Save Image",
     "PreviewImage": "Preview Image",
+    "SaveImageWebsocket": "Save Image (Websocket)",
 }

@@ -187,15 +187,16 @@ class PromptServer:
                          "UNENCODED_PREVIEW_IMAGE with (format, PIL image, max_size))")
 
     def _send_preview(self, data: Any, sid: str | None) -> None:
-        """(format, PIL image, max_size) -> JPEG preview frames (type 1, or 4 with the running node's ids)."""
-        from engine.server.listener import encode_preview_frames
+        """(format, PIL image, max_size) -> preview frames in that format (JPEG or PNG; type 1, or 4 with the
+        running node's ids), fitted into max_size unless it is None, as ComfyUI sends them."""
+        from engine.server.listener import encode_preview_frames, split_preview
         if not (isinstance(data, (tuple, list)) and len(data) >= 2 and hasattr(data[1], "save")):
             raise ValueError("UNENCODED_PREVIEW_IMAGE data must be (format, PIL image, max_size)")
-        max_size = int(data[2]) if len(data) > 2 and data[2] else 512
+        image, fmt, max_size = split_preview(data, None)
         scope = current_scope()
-        plain, framed = encode_preview_frames(data[1], scope.prompt_id if scope else "",
-                                              scope.node_id if scope else "", max_size)
-        self._hub.publish_preview(plain, framed, sid)
+        plain, framed = encode_preview_frames(image, scope.prompt_id if scope else "",
+                                              scope.node_id if scope else "", max_size, fmt)
+        self._hub.publish_preview(plain, framed, sid, droppable=fmt != "PNG")
 
     async def send(self, event: Any, data: Any, sid: str | None = None) -> None:
         self.send_sync(event, data, sid)

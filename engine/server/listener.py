@@ -29,6 +29,7 @@ def json_str(text: str) -> str:
 PREVIEW_IMAGE = 1
 PREVIEW_IMAGE_WITH_METADATA = 4
 FORMAT_JPEG = 1
+FORMAT_PNG = 2
 
 
 class PromptListener:
@@ -90,8 +91,10 @@ class PromptListener:
         self._send("progress", {"value": int(value), "max": int(max), "prompt_id": prompt_id, "node": str(node_id)},
                    broadcast_without_client=True)
         if preview is not None:
-            plain, meta = encode_preview_frames(preview, prompt_id, str(node_id), self.preview_size)
-            self.hub.publish_preview(plain, meta, self.client_id)
+            image, fmt, max_size = split_preview(preview, self.preview_size)
+            plain, meta = encode_preview_frames(image, prompt_id, str(node_id), max_size, fmt)
+            # PNG frames are images a node sends as its output (SaveImageWebsocket): never skipped
+            self.hub.publish_preview(plain, meta, self.client_id, droppable=fmt != "PNG")
 
     def executed(self, prompt_id: str, node_id: str, output: dict) -> None:
         nid = str(node_id)
@@ -129,19 +132,38 @@ class PromptListener:
         self._send("execution_interrupted", data, broadcast_without_client=True)
 
 
-def encode_preview_frames(image: Any, prompt_id: str, node_id: str, max_size: int) -> tuple[bytes, bytes]:
-    """JPEG-encode a PIL preview (fit into max_size) as a type-1 and a type-4 binary frame."""
+def split_preview(preview: Any, default_max: int | None) -> tuple[Any, str, int | None]:
+    """(PIL image, "JPEG" | "PNG", max size or None) from a progress preview: a PIL image (a JPEG fitted
+    into ``default_max``) or ComfyUI's ``(format, PIL image, max_size)`` (max_size None: full size)."""
+    if isinstance(preview, (tuple, list)):
+        if len(preview) < 2 or not hasattr(preview[1], "save"):
+            raise ValueError("a preview must be a PIL image or (format, PIL image, max_size)")
+        fmt = "PNG" if str(preview[0]).upper() == "PNG" else "JPEG"
+        max_size = int(preview[2]) if len(preview) > 2 and preview[2] else None
+        return preview[1], fmt, max_size
+    return preview, "JPEG", default_max
+
+
+def encode_preview_frames(image: Any, prompt_id: str, node_id: str, max_size: int | None,
+                          fmt: str = "JPEG") -> tuple[bytes, bytes]:
+    """Encode a PIL preview (fitted into max_size unless None) as a type-1 and a type-4 binary frame:
+    JPEG (format 1) or PNG (format 2, what ComfyUI's SaveImageWebsocket sends)."""
     img = image
-    if img.mode not in ("RGB", "L"):
-        img = img.convert("RGB")
-    if max(img.size) > max_size:
+    png = fmt.upper() == "PNG"
+    if img.mode not in (("RGB", "RGBA", "L", "LA") if png else ("RGB", "L")):
+        img = img.convert("RGBA" if png and "A" in img.getbands() else "RGB")
+    if max_size and max(img.size) > max_size:
         img = img.copy()
         img.thumbnail((max_size, max_size))
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=95)
+    if png:
+        img.save(buf, format="PNG", compress_level=1)
+    else:
+        img.save(buf, format="JPEG", quality=95)
     data = buf.getvalue()
-    plain = struct.pack(">II", PREVIEW_IMAGE, FORMAT_JPEG) + data
+    plain = struct.pack(">II", PREVIEW_IMAGE, FORMAT_PNG if png else FORMAT_JPEG) + data
     meta = json.dumps({"node_id": node_id, "prompt_id": prompt_id, "display_node_id": node_id,
-                       "parent_node_id": None, "real_node_id": node_id, "image_type": "image/jpeg"}).encode()
+                       "parent_node_id": None, "real_node_id": node_id,
+                       "image_type": "image/png" if png else "image/jpeg"}).encode()
     framed = struct.pack(">II", PREVIEW_IMAGE_WITH_METADATA, len(meta)) + meta + data
     return plain, framed

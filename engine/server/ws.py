@@ -162,11 +162,12 @@ class Hub:
     def publish_status(self, remaining: int) -> None:
         self.publish("status", {"status": {"exec_info": {"queue_remaining": remaining}}})
 
-    def publish_preview(self, frame_plain: bytes, frame_meta: bytes, sid: str | None) -> None:
-        """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1."""
+    def publish_preview(self, frame_plain: bytes, frame_meta: bytes, sid: str | None, droppable: bool = True) -> None:
+        """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1.
+        droppable: a lagging client may skip it (sampling previews); False for images that are a node's output."""
         if not self.clients:
             return
-        self._post((frame_plain, sid, True, frame_meta))
+        self._post((frame_plain, sid, droppable, frame_meta))
 
     # -- loop side ------------------------------------------------------------
     def _drain(self) -> None:

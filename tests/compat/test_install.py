@@ -105,14 +105,14 @@ def test_progress_bar_and_interrupt_go_through_the_node_scope(compat):
     with activate(scope):
         bar = comfy.utils.ProgressBar(3)
         bar.update(1)
-        bar.update_absolute(5, preview=("JPEG", "img", 512))   # clamps to total, keeps the image
+        bar.update_absolute(5, preview=("JPEG", "img", 512))   # clamps to total, keeps ComfyUI's preview form
         assert not mm.processing_interrupted()
         mm.throw_exception_if_processing_interrupted()
         stop["flag"] = True
         assert mm.processing_interrupted()
         with pytest.raises(mm.InterruptProcessingException):
             mm.throw_exception_if_processing_interrupted()
-    assert seen == [(1, 3, None), (3, 3, "img")]
+    assert seen == [(1, 3, None), (3, 3, ("JPEG", "img", 512))]
     assert mm.InterruptProcessingException is Interrupted
     with pytest.raises(RuntimeError, match="no executor"):
         mm.interrupt_current_processing()

@@ -92,3 +92,61 @@ def test_user_client_script_runs_workflow_and_downloads_image(tmp_path, case):
             assert img.convert("RGB").getpixel((0, 0)) == expect["pixel"]
     if "previews" in expect:
         assert previews == expect["previews"]   # one binary preview frame per ToyImage step
+
+
+def test_comfyui_ws_images_example_receives_png_frames(tmp_path):
+    """ComfyUI's websockets_api_example_ws_images.py: while ``executing`` names the SaveImageWebsocket node,
+    each binary frame is one image, ``frame[8:]`` a full-size PNG (type 1, format 2); nothing is saved."""
+    import struct
+    import uuid
+
+    import numpy as np
+    import websocket
+
+    pytest.importorskip("torch")
+    from engine.graph.cache import make_cache
+    from engine.graph.context import NodeContext
+    from engine.graph.executor import Executor
+    from engine.graph.paths import FolderPaths
+    from engine.graph.registry import Registry
+    from nodes import register_builtin_nodes
+
+    paths = FolderPaths(str(tmp_path))
+    paths.ensure_dirs()
+    ctx = NodeContext(paths=paths)
+    registry = Registry(ctx)
+    register_builtin_nodes(registry, ctx)
+    server = LiveServer(str(tmp_path), executor=Executor(registry, make_cache("classic"), ctx), registry=registry,
+                        paths=paths)
+    prompt = {"1": {"class_type": "EmptyImage", "inputs": {"width": 40, "height": 24, "batch_size": 2,
+                                                             "color": 0x3399FF}},
+              "save_image_websocket_node": {"class_type": "SaveImageWebsocket", "inputs": {"images": ["1", 0]}}}
+    try:
+        for run in range(2):   # the second run too sends the images (the node is never taken from the cache)
+            client_id = str(uuid.uuid4())
+            ws = websocket.WebSocket()
+            ws.connect(f"ws://{server.base.split('://', 1)[1]}/ws?clientId={client_id}", timeout=60)
+            try:
+                prompt_id = client_script.queue_prompt(server.base, prompt, client_id)
+                frames, current_node = [], ""
+                for _ in range(1000):
+                    out = ws.recv()
+                    if isinstance(out, str):
+                        msg = json.loads(out)
+                        if msg["type"] == "executing" and msg["data"]["prompt_id"] == prompt_id:
+                            if msg["data"]["node"] is None:
+                                break
+                            current_node = msg["data"]["node"]
+                    elif current_node == "save_image_websocket_node":
+                        frames.append(out)
+            finally:
+                ws.close()
+            assert len(frames) == 2, run
+            for frame in frames:
+                assert struct.unpack(">II", frame[:8]) == (1, 2)
+                img = Image.open(io.BytesIO(frame[8:]))
+                assert img.format == "PNG" and img.size == (40, 24)
+                assert np.asarray(img.convert("RGB"))[0, 0].tolist() == [0x33, 0x99, 0xFF]
+        assert os.listdir(paths.output_dir) == []
+    finally:
+        server.stop()

@@ -20,9 +20,10 @@ def set_progress_bar_enabled(enabled: bool) -> None:
 
 
 def _preview_image(preview: Any) -> Any:
-    # ComfyUI passes ("JPEG", PIL.Image, max_size); the engine's progress takes the image itself.
+    # ComfyUI passes (format, PIL.Image, max_size); the engine's progress takes that form as it is
+    # (PNG stays PNG, max_size None is full size: SaveImageWebsocket-style nodes rely on both).
     if isinstance(preview, (tuple, list)) and len(preview) >= 2:
-        return preview[1]
+        return tuple(preview)
     return preview
 
 

@@ -31,6 +31,18 @@ def fourier_embedding(values: list[float], dim: int = ADM_EMBED_DIM) -> torch.Te
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1).flatten()
 
 
+def copy_model_options(options: dict) -> dict:
+    """A copy of a model_options dict deep enough for a clone to add its own patches: dicts and lists
+    are copied at every level, functions and tensors are shared (as ComfyUI's deepcopy leaves functions)."""
+    def copy(v):
+        if isinstance(v, dict):
+            return {k: copy(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [copy(x) for x in v]
+        return v
+    return copy(options)
+
+
 def _resize_to_batch(t: torch.Tensor, batch: int) -> torch.Tensor:
     if t.shape[0] == batch:
         return t
@@ -56,6 +68,9 @@ class ModelHandle:
         self._model_sampling = None
         # e.g. torch.compile(unet): called instead of the module (same parameters, so patches apply)
         self.forward_override: Callable | None = None
+        # ComfyUI's ModelPatcher.model_options: sampler hooks read by the denoiser and
+        # "transformer_options" (its "patches": block patches the UNet calls); see set_model_* below
+        self.model_options: dict = {"transformer_options": {}}
 
     # ------------------------------------------------------------ identity
     def clone(self) -> "ModelHandle":
@@ -63,7 +78,39 @@ class ModelHandle:
                         self.keepalive, self.zsnr)
         h._model_sampling = self._model_sampling
         h.forward_override = self.forward_override
+        h.model_options = copy_model_options(self.model_options)
         return h
+
+    # ------------------------------------------------ ComfyUI ModelPatcher-style option setters
+    def set_model_sampler_cfg_function(self, fn: Callable, disable_cfg1_optimization: bool = False) -> None:
+        """fn(args) -> predicted noise (x - denoised), replacing the CFG combination (RescaleCFG, PerpNeg)."""
+        self.model_options["sampler_cfg_function"] = fn
+        if disable_cfg1_optimization:
+            self.model_options["disable_cfg1_optimization"] = True
+
+    def set_model_sampler_post_cfg_function(self, fn: Callable, disable_cfg1_optimization: bool = False) -> None:
+        """fn(args) -> denoised, run after the CFG combination (appended to earlier ones)."""
+        self.model_options["sampler_post_cfg_function"] = \
+            list(self.model_options.get("sampler_post_cfg_function", [])) + [fn]
+        if disable_cfg1_optimization:
+            self.model_options["disable_cfg1_optimization"] = True
+
+    def set_model_unet_function_wrapper(self, fn: Callable) -> None:
+        self.model_options["model_function_wrapper"] = fn
+
+    def set_model_patch(self, patch: Callable, name: str) -> None:
+        """Append a UNet block patch (models/unet.py forward: input_block_patch, output_block_patch, ...)."""
+        to = self.model_options.setdefault("transformer_options", {})
+        to.setdefault("patches", {}).setdefault(name, []).append(patch)
+
+    def set_model_input_block_patch(self, patch: Callable) -> None:
+        self.set_model_patch(patch, "input_block_patch")
+
+    def set_model_input_block_patch_after_skip(self, patch: Callable) -> None:
+        self.set_model_patch(patch, "input_block_patch_after_skip")
+
+    def set_model_output_block_patch(self, patch: Callable) -> None:
+        self.set_model_patch(patch, "output_block_patch")
 
     def add_patches(self, patches: dict, strength: float = 1.0) -> list[str]:
         """Add weight patches keyed by UNet parameter names; returns keys that matched nothing."""
@@ -105,8 +152,11 @@ class ModelHandle:
     # ------------------------------------------------------------ running
     def apply_model(self, x: torch.Tensor, timestep: torch.Tensor, context: torch.Tensor,
                     y: torch.Tensor | None = None, control: dict | None = None,
-                    concat: torch.Tensor | None = None) -> torch.Tensor:
-        """Raw UNet output (float32, on x's device) for model-space x; patches applied on use."""
+                    concat: torch.Tensor | None = None, transformer_options: dict | None = None) -> torch.Tensor:
+        """Raw UNet output (float32, on x's device) for model-space x; patches applied on use.
+
+        transformer_options (the denoiser builds it from model_options["transformer_options"] plus
+        "sigmas" and "cond_or_uncond") reaches the UNet only when given."""
         dm = self.device_manager
         dm.load(self)
         dev, dtype = dm.compute_device, self.dtype
@@ -117,12 +167,14 @@ class ModelHandle:
         with self.patcher.use() as module, torch.no_grad():
             if self.forward_override is not None:
                 module = self.forward_override
+            extra = {} if transformer_options is None else {"transformer_options": transformer_options}
             out = module(
                 xin.to(dev, dtype),
                 timestep.to(dev).float(),
                 context.to(dev, dtype) if context is not None else None,
                 y=y.to(dev, dtype) if y is not None else None,
                 control=control,
+                **extra,
             )
         return out.to(x.device, torch.float32)
 

@@ -258,11 +258,19 @@ class UNetModel(ChannelsLastOnCPU):
         return self.time_embed[0].weight.dtype
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor | None = None,
-                y: torch.Tensor | None = None, control: dict | None = None) -> torch.Tensor:
+                y: torch.Tensor | None = None, control: dict | None = None,
+                transformer_options: dict | None = None) -> torch.Tensor:
         """x (B, C, h, w), timesteps (B,), context (B, T, context_dim), y (B, adm_in_channels) for SDXL.
 
         control: {"input": [...], "middle": [...], "output": [...]} residuals (ComfyUI order: each list
         is consumed from its end). Returns the prediction in x's dtype; compute runs in the weights' dtype.
+
+        transformer_options: ComfyUI's dict; its "patches" may hold lists of block patches, called as
+        ComfyUI's UNet calls them (``transformer_options["block"]`` = ("input"|"middle"|"output", index)):
+        "input_block_patch" fn(h, opts) -> h after each input block (before it is kept as a skip),
+        "input_block_patch_after_skip" fn(h, opts) -> h (after it is kept), "output_block_patch"
+        fn(h, skip, opts) -> (h, skip) before each output block's concatenation. Without patches
+        nothing extra runs.
         """
         cfg = self.config
         dtype = self.dtype
@@ -286,6 +294,9 @@ class UNetModel(ChannelsLastOnCPU):
 
         in_dtype = x.dtype
         h = self.to_compute_layout(x.to(dtype))
+        patches = transformer_options.get("patches") if transformer_options is not None else None
+        if patches:
+            return self._forward_patched(h, emb, context, control, transformer_options, patches, in_dtype)
         hs = []
         for block in self.input_blocks:
             h = block(h, emb, context)
@@ -296,6 +307,37 @@ class UNetModel(ChannelsLastOnCPU):
         h = _add_control(h, _pop_control(control, "middle"), "middle")
         for i, block in enumerate(self.output_blocks):
             skip = _add_control(hs.pop(), _pop_control(control, "output"), "output")
+            h = torch.cat([h, skip], dim=1)
+            out_size = tuple(hs[-1].shape[-2:]) if hs else None
+            h = block(h, emb, context, out_size)
+        return self.out(h).to(in_dtype).contiguous()
+
+    def _forward_patched(self, h: torch.Tensor, emb: torch.Tensor, context: torch.Tensor | None,
+                         control: dict | None, opts: dict, patches: dict, in_dtype: torch.dtype) -> torch.Tensor:
+        """forward's block loop with ComfyUI's block patches called where its UNet calls them."""
+        opts["original_shape"] = list(h.shape)
+        before_skip = patches.get("input_block_patch", ())
+        after_skip = patches.get("input_block_patch_after_skip", ())
+        output = patches.get("output_block_patch", ())
+        hs = []
+        for i, block in enumerate(self.input_blocks):
+            opts["block"] = ("input", i)
+            h = block(h, emb, context)
+            h = _add_control(h, _pop_control(control, "input"), "input")
+            for p in before_skip:
+                h = p(h, opts)
+            hs.append(h)
+            for p in after_skip:
+                h = p(h, opts)
+        opts["block"] = ("middle", 0)
+        if self.middle_block is not None:
+            h = self.middle_block(h, emb, context)
+        h = _add_control(h, _pop_control(control, "middle"), "middle")
+        for i, block in enumerate(self.output_blocks):
+            opts["block"] = ("output", i)
+            skip = _add_control(hs.pop(), _pop_control(control, "output"), "output")
+            for p in output:
+                h, skip = p(h, skip, opts)
             h = torch.cat([h, skip], dim=1)
             out_size = tuple(hs[-1].shape[-2:]) if hs else None
             h = block(h, emb, context, out_size)

@@ -9,9 +9,12 @@ model_options (ComfyUI's convention, read from the handle's optional `model_opti
 extra_args) may hold:
   "model_function_wrapper": fn(apply_model, {"input", "timestep" (sigma), "c", "cond_or_uncond"}) -> denoised
   "sampler_cfg_function":   fn({"cond", "uncond", "cond_scale", "timestep", "input", "cond_denoised",
-                                "uncond_denoised"}) -> predicted noise (x - denoised)
+                                "uncond_denoised", "model", "model_options", "denoiser" (this object:
+                                calc_cond_batch for extra conds, e.g. PerpNeg)}) -> predicted noise (x - denoised)
   "sampler_post_cfg_function": [fn({"denoised", "uncond_denoised", "cond_denoised", "sigma", "input", ...}) -> denoised]
   "disable_cfg1_optimization": bool
+  "transformer_options": dict handed to the UNet (a copy per forward, plus "sigmas" and "cond_or_uncond")
+                         when non-empty; its "patches" are the UNet's block patches (models/unet.py)
 """
 from __future__ import annotations
 
@@ -107,12 +110,17 @@ class CFGDenoiser:
         self.model_options.update(model_options or {})
         self.forward_count = 0  # UNet forwards run (each may hold several cond/uncond entries)
 
-    def apply_model(self, x: torch.Tensor, sigma: torch.Tensor, context=None, y=None, control=None, concat=None):
+    def apply_model(self, x: torch.Tensor, sigma: torch.Tensor, context=None, y=None, control=None, concat=None,
+                    transformer_options: dict | None = None):
         """One UNet forward in sigma terms: scaled input, integer timestep, eps/v -> x0."""
         ms = self.model_sampling
         x_in = ms.calculate_input(sigma, x)
         t = ms.timestep(sigma)
-        out = self.model.apply_model(x_in, t, context, y=y, control=control, concat=concat)
+        if transformer_options is None:
+            out = self.model.apply_model(x_in, t, context, y=y, control=control, concat=concat)
+        else:
+            out = self.model.apply_model(x_in, t, context, y=y, control=control, concat=concat,
+                                         transformer_options=transformer_options)
         return ms.calculate_denoised(sigma, out.float(), x)
 
     def calc_cond_batch(self, cond_lists: list, x: torch.Tensor, sigma: torch.Tensor, options: dict) -> list:
@@ -134,6 +142,7 @@ class CFGDenoiser:
         outs: dict[int, torch.Tensor] = {}
         counts: dict[int, torch.Tensor] = {}
         wrapper = options.get("model_function_wrapper")
+        base_to = options.get("transformer_options") or None  # only patched models get one
         while to_run:
             first = to_run[0]
             batch = [r for r in to_run if _can_batch(first[0], r[0], first[4], r[4])]
@@ -149,6 +158,8 @@ class CFGDenoiser:
                 if ctrl is not None:
                     c["control"] = ctrl
             cond_or_uncond = [b[1] for b in batch]
+            if base_to is not None:  # ComfyUI: a per-forward copy with the batch's sigmas and cond kinds
+                c["transformer_options"] = {**base_to, "cond_or_uncond": cond_or_uncond, "sigmas": sig}
             if wrapper is not None:
                 out = wrapper(self.apply_model, {"input": x_in, "timestep": sig, "c": c, "cond_or_uncond": cond_or_uncond})
             else:
@@ -188,7 +199,8 @@ class CFGDenoiser:
             uncond_pred = torch.zeros_like(x)  # what ComfyUI hands on for a skipped uncond
         if cfg_fn is not None:
             args = {"cond": x - cond_pred, "uncond": x - uncond_pred, "cond_scale": self.cfg, "timestep": sigma,
-                    "input": x, "sigma": sigma, "cond_denoised": cond_pred, "uncond_denoised": uncond_pred}
+                    "input": x, "sigma": sigma, "cond_denoised": cond_pred, "uncond_denoised": uncond_pred,
+                    "model": self.model, "model_options": options, "denoiser": self}
             result = x - cfg_fn(args)
         elif uncond_pred is None:
             result = cond_pred if self.cfg == 1.0 else cond_pred * self.cfg  # = 0 + (cond - 0) * cfg exactly

@@ -1,0 +1,329 @@
+"""Model patch and merge nodes: their numbers against independent computations, end to end on the tiny SD1."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tests.tinymodels import tiny_models  # noqa: F401  (pytest fixture)
+
+import nodes.model_patches as mp
+
+
+@pytest.fixture(scope="module")
+def sd1(tiny_models):  # noqa: F811
+    from engine.diffusion.checkpoint import load_checkpoint
+    from engine.diffusion.device import DeviceManager
+    torch.set_num_threads(1)
+    dm = DeviceManager(cpu=True, force_fp32=True)
+    model, clip, vae = load_checkpoint(tiny_models.checkpoint("sd1"), dm)
+    return model, clip, vae, clip.encode("a cat on a mat"), clip.encode("blurry")
+
+
+def _run(model, pos, neg, cfg=5.0, steps=3, sampler="euler", scheduler="normal", size=16):
+    from engine.diffusion.sampling.ksampler import sample
+    latent = torch.zeros(1, 4, size, size)
+    noise = torch.randn(latent.shape, generator=torch.Generator().manual_seed(3))
+    return sample(model, noise, steps, cfg, sampler, scheduler, pos, neg, latent, seed=3)
+
+
+# ----------------------------------------------------------------------------------- RescaleCFG
+def test_rescale_cfg_against_a_float64_computation():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 4, 5, 6, generator=g)
+    x0_c, x0_u = torch.randn(2, 4, 5, 6, generator=g), torch.randn(2, 4, 5, 6, generator=g)
+    sigma = torch.tensor([3.5, 0.7])
+    scale, mult = 6.0, 0.7
+    (m,) = mp.RescaleCFG().patch(_FakeHandle(), mult)
+    fn = m.model_options["sampler_cfg_function"]
+    got = x - fn({"cond": x - x0_c, "uncond": x - x0_u, "cond_scale": scale, "sigma": sigma, "input": x,
+                  "timestep": sigma, "cond_denoised": x0_c, "uncond_denoised": x0_u})
+    for b in range(2):
+        s = float(sigma[b])
+        xs, c, u = (t[b].double().numpy() for t in (x, x0_c, x0_u))
+        k = math.sqrt(s * s + 1)
+        v_c = (xs / (s * s + 1) - c) * k / s          # v-prediction outputs of the two x0 estimates
+        v_u = (xs / (s * s + 1) - u) * k / s
+        v = v_u + scale * (v_c - v_u)
+        v = mult * v * (v_c.std(ddof=1) / v.std(ddof=1)) + (1 - mult) * v
+        want = xs / (s * s + 1) - v * s / k
+        np.testing.assert_allclose(got[b].numpy(), want, rtol=1e-4, atol=1e-4)
+    # multiplier 0 is plain CFG
+    (m0,) = mp.RescaleCFG().patch(_FakeHandle(), 0.0)
+    got0 = x - m0.model_options["sampler_cfg_function"](
+        {"cond": x - x0_c, "uncond": x - x0_u, "cond_scale": scale, "sigma": sigma, "input": x})
+    torch.testing.assert_close(got0, x0_u + scale * (x0_c - x0_u), rtol=1e-4, atol=1e-4)
+
+
+class _FakeHandle:
+    """Just enough of a ModelHandle for the option-only patches."""
+
+    def __init__(self):
+        from engine.diffusion.handles import copy_model_options
+        self.model_options = {"transformer_options": {}}
+        self._copy = copy_model_options
+
+    def clone(self):
+        other = _FakeHandle()
+        other.model_options = self._copy(self.model_options)
+        return other
+
+    def set_model_sampler_cfg_function(self, fn, disable_cfg1_optimization=False):
+        self.model_options["sampler_cfg_function"] = fn
+
+
+# ----------------------------------------------------------------------------------- FreeU
+def _np_fourier(x: np.ndarray, scale: float) -> np.ndarray:
+    f = np.fft.fftshift(np.fft.fft2(x), axes=(-2, -1))
+    h, w = x.shape[-2:]
+    f[..., h // 2 - 1:h // 2 + 1, w // 2 - 1:w // 2 + 1] *= scale
+    return np.real(np.fft.ifft2(np.fft.ifftshift(f, axes=(-2, -1))))
+
+
+def test_fourier_filter_on_a_known_image():
+    yy, xx = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+    checker = np.where((yy + xx) % 2 == 0, 1.0, -1.0)           # energy only at the Nyquist corner
+    img = torch.tensor(0.75 + checker, dtype=torch.float32)[None, None]
+    out = mp.fourier_filter(img, 1, 0.0)                       # DC removed, the checkerboard untouched
+    np.testing.assert_allclose(out[0, 0].numpy(), checker, atol=1e-6)
+    out = mp.fourier_filter(img, 1, 0.5)
+    np.testing.assert_allclose(out[0, 0].numpy(), 0.375 + checker, atol=1e-6)
+    rnd = torch.randn(2, 3, 6, 10, generator=torch.Generator().manual_seed(1))
+    np.testing.assert_allclose(mp.fourier_filter(rnd, 1, 0.3).numpy(), _np_fourier(rnd.double().numpy(), 0.3),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("v2", [False, True])
+def test_freeu_output_block_patch_numbers(v2):
+    g = torch.Generator().manual_seed(2)
+    patch = mp.freeu_patch(32, 1.5, 1.25, 0.5, 0.25, v2)
+    for channels, b, s in ((128, 1.5, 0.5), (64, 1.25, 0.25)):
+        h = torch.randn(2, channels, 6, 6, generator=g)
+        skip = torch.randn(2, channels, 6, 6, generator=g)
+        nh, nskip = patch(h.clone(), skip.clone(), {})
+        hn = h.double().numpy()
+        want = hn.copy()
+        if v2:
+            mean = hn.mean(axis=1, keepdims=True)
+            lo = mean.reshape(2, -1).min(axis=1).reshape(2, 1, 1, 1)
+            hi = mean.reshape(2, -1).max(axis=1).reshape(2, 1, 1, 1)
+            want[:, :channels // 2] *= (b - 1) * (mean - lo) / (hi - lo) + 1
+        else:
+            want[:, :channels // 2] *= b
+        np.testing.assert_allclose(nh.numpy(), want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(nskip.numpy(), _np_fourier(skip.double().numpy(), s), atol=1e-5)
+    h, skip = torch.randn(1, 96, 4, 4), torch.randn(1, 96, 4, 4)   # other widths pass through
+    nh, nskip = patch(h, skip, {})
+    assert nh is h and nskip is skip
+
+
+# ----------------------------------------------------------------------------------- model sampling
+def _np_discrete_sigmas() -> np.ndarray:
+    betas = np.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=np.float64) ** 2
+    ac = np.cumprod(1 - betas)
+    return np.sqrt((1 - ac) / ac)
+
+
+def test_model_sampling_discrete_tables():
+    table = _np_discrete_sigmas()
+    eps = mp.discrete_sampling("eps")
+    np.testing.assert_allclose(eps.sigmas.numpy(), table, rtol=1e-6)
+    lcm = mp.discrete_sampling("lcm")
+    assert lcm.sigmas.shape == (50,)
+    np.testing.assert_allclose(lcm.sigmas.numpy(), table[19::20], rtol=1e-6)
+    assert lcm.timestep(torch.tensor([float(lcm.sigmas[0]), float(lcm.sigmas[-1])])).tolist() == [19, 999]
+    z = mp.discrete_sampling("v_prediction", zsnr=True)
+    a = np.sqrt(1 / (table.astype(np.float32).astype(np.float64) ** 2 + 1))
+    a = (a - a[-1]) * a[0] / (a[0] - a[-1])
+    bar = a ** 2
+    bar[-1] = 4.8973451890853435e-08
+    np.testing.assert_allclose(z.sigmas.numpy(), np.sqrt((1 - bar) / bar), rtol=1e-4)  # float32 1 - bar
+    assert float(z.sigma_max) == pytest.approx(4518.98, rel=1e-4)
+
+
+def test_model_sampling_parameterisations():
+    g = torch.Generator().manual_seed(4)
+    x, out = torch.randn(2, 4, 3, 3, generator=g), torch.randn(2, 4, 3, 3, generator=g)
+    sigma = torch.tensor([2.0, 0.5])
+    s = sigma.view(2, 1, 1, 1)
+    v = mp.discrete_sampling("v_prediction")
+    torch.testing.assert_close(v.calculate_denoised(sigma, out, x), x / (s ** 2 + 1) - out * s / (s ** 2 + 1).sqrt())
+    torch.testing.assert_close(v.calculate_input(sigma, x), x / (s ** 2 + 1).sqrt())
+    x0 = mp.discrete_sampling("x0")
+    assert torch.equal(x0.calculate_denoised(sigma, out, x), out)
+    i2i = mp.discrete_sampling("img_to_img")
+    assert torch.equal(i2i.calculate_input(sigma, x), x)
+    lcm = mp.discrete_sampling("lcm")
+    t = lcm.timestep(sigma).double().view(2, 1, 1, 1) * 10.0
+    c_skip, c_out = 0.25 / (t ** 2 + 0.25), t / (t ** 2 + 0.25).sqrt()
+    want = c_out * (x.double() - out.double() * s.double()) + c_skip * x.double()
+    torch.testing.assert_close(lcm.calculate_denoised(sigma, out, x).double(), want, rtol=1e-5, atol=1e-5)
+    edm = mp.continuous_edm_sampling("edm", 0.002, 120.0)
+    sd = 0.5
+    torch.testing.assert_close(edm.calculate_denoised(sigma, out, x),
+                               x * sd ** 2 / (s ** 2 + sd ** 2) + out * s * sd / (s ** 2 + sd ** 2).sqrt())
+    torch.testing.assert_close(edm.calculate_input(sigma, x), x / (s ** 2 + sd ** 2).sqrt())
+    torch.testing.assert_close(edm.timestep(sigma), 0.25 * sigma.log())
+    assert float(edm.sigma_min) == pytest.approx(0.002) and float(edm.sigma_max) == pytest.approx(120.0, rel=1e-5)
+    assert edm.percent_to_sigma(0.5) == pytest.approx(math.sqrt(0.002 * 120.0), rel=1e-6)
+    assert edm.percent_to_sigma(0.0) > 1e8 and edm.percent_to_sigma(1.0) == 0.0
+
+
+def test_model_sampling_discrete_v_changes_the_denoiser_as_the_formula_says(sd1):
+    from engine.diffusion.sampling.conditioning import prepare_conditioning
+    from engine.diffusion.sampling.denoiser import CFGDenoiser
+    model, _, _, pos, neg = sd1
+    (vm,) = mp.ModelSamplingDiscrete().patch(model, "v_prediction", False)
+    assert model.model_sampling.prediction == "eps" and vm.model_sampling.prediction == "v"
+    x = torch.randn(1, 4, 8, 8, generator=torch.Generator().manual_seed(5)) * 3
+    sigma = torch.tensor([2.5])
+    p, n = prepare_conditioning(vm, pos, neg, x.shape, torch.device("cpu"), x)
+    got = CFGDenoiser(vm, p, n, 1.0)(x, sigma)
+    t = vm.model_sampling.timestep(sigma)
+    raw = model.apply_model(x / math.sqrt(2.5 ** 2 + 1), t, p[0]["model_inputs"]["context"])
+    torch.testing.assert_close(got, x / (2.5 ** 2 + 1) - raw * 2.5 / math.sqrt(2.5 ** 2 + 1), rtol=1e-5, atol=1e-5)
+    eps_got = CFGDenoiser(model, p, n, 1.0)(x, sigma)
+    torch.testing.assert_close(eps_got, x - raw * 2.5, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------------- Deep Shrink
+def test_patch_model_add_downscale_shrinks_the_chosen_block(sd1):
+    model, _, _, _, _ = sd1
+    (m,) = mp.PatchModelAddDownscale().patch(model, 3, 2.0, 0.0, 0.35, True, "bicubic", "bicubic")
+    seen = []
+    m.set_model_input_block_patch_after_skip(lambda h, o: (seen.append((o["block"][1], tuple(h.shape[-2:]))), h)[1])
+    sig_hi = torch.tensor([float(model.model_sampling.sigma_max)])   # start_percent 0: highest sigmas shrink
+    sig_lo = torch.tensor([0.05])                                     # past end_percent: untouched
+    unet, x = model.unet, torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(6))
+    ctx, t = torch.randn(1, 77, 32), torch.tensor([500.0])
+    opts = m.model_options["transformer_options"]
+    with torch.no_grad():
+        plain = unet(x, t, ctx)
+        shrunk = unet(x, t, ctx, transformer_options={**opts, "sigmas": sig_hi})
+        shapes = dict(seen)
+        seen.clear()
+        late = unet(x, t, ctx, transformer_options={**opts, "sigmas": sig_lo})
+    assert shapes[2] == (8, 8) and shapes[3] == (4, 4)                # block 3 ran at 8x8, then shrunk by 2
+    assert dict(seen)[3] == (8, 8)
+    assert shrunk.shape == plain.shape and not torch.allclose(shrunk, plain, atol=1e-3)
+    assert torch.equal(late, plain)
+
+
+# ----------------------------------------------------------------------------------- Perp-Neg
+def test_perp_neg_formula():
+    g = torch.Generator().manual_seed(7)
+    p, n, e = (torch.randn(2, 4, 3, 3, generator=g) for _ in range(3))
+    pos, neg = (p - e).double().numpy(), (n - e).double().numpy()
+    perp = neg - (neg * pos).sum() / (pos ** 2).sum() * pos
+    assert abs((perp * pos).sum()) < 1e-9                               # perpendicular to the positive
+    want = e.double().numpy() + 7.0 * (pos - 1.5 * perp)
+    np.testing.assert_allclose(mp.perp_neg(p, n, e, 1.5, 7.0).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_perp_neg_node_and_guider_agree(sd1):
+    from engine.diffusion.sampling.custom import RandomNoise, Sampler, sample_with_sigmas
+    from engine.diffusion.sampling.ksampler import ksampler_sigmas
+    model, clip, _, pos, neg = sd1
+    empty = clip.encode("")
+    (m,) = mp.PerpNeg().patch(model, empty, 1.5)
+    legacy = _run(m, pos, neg, cfg=6.0)
+    (guider,) = mp.PerpNegGuider().get_guider(model, pos, neg, empty, 6.0, 1.5)
+    latent = torch.zeros(1, 4, 16, 16)
+    noise = RandomNoise(0)
+    noise_t = torch.randn(latent.shape, generator=torch.Generator().manual_seed(3))
+    sigmas = ksampler_sigmas(model.model_sampling, "normal", "euler", 3)
+    out, _ = sample_with_sigmas(model, noise_t, sigmas, Sampler("euler"), guider, latent, seed=3)
+    assert noise.seed == 0
+    torch.testing.assert_close(out, legacy, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(legacy, _run(model, pos, neg, cfg=6.0), atol=1e-3)
+
+
+# ----------------------------------------------------------------------------------- end to end
+def test_every_patch_runs_on_tiny_sd1_and_leaves_the_input_model_alone(sd1):
+    model, clip, _, pos, neg = sd1
+    before = _run(model, pos, neg)
+    patched = {
+        "RescaleCFG": mp.RescaleCFG().patch(model, 0.7)[0],
+        "FreeU": mp.FreeU().patch(model, 1.1, 1.2, 0.9, 0.2)[0],
+        "FreeU_V2": mp.FreeU_V2().patch(model, 1.3, 1.4, 0.9, 0.2)[0],
+        "MSD v": mp.ModelSamplingDiscrete().patch(model, "v_prediction", False)[0],
+        "MSD lcm": mp.ModelSamplingDiscrete().patch(model, "lcm", False)[0],
+        "MSD eps zsnr": mp.ModelSamplingDiscrete().patch(model, "eps", True)[0],
+        "EDM v": mp.ModelSamplingContinuousEDM().patch(model, "v_prediction", 120.0, 0.002)[0],
+        "DeepShrink": mp.PatchModelAddDownscale().patch(model, 1, 2.0, 0.0, 0.35, False, "bislerp", "bicubic")[0],
+        "PerpNeg": mp.PerpNeg().patch(model, clip.encode("x"), 1.0)[0],
+    }
+    for name, m in patched.items():
+        assert m is not model
+        out = _run(m, pos, neg)
+        assert torch.isfinite(out).all(), name
+        assert not torch.allclose(out, before, atol=1e-4), name
+    assert torch.equal(_run(model, pos, neg), before)
+    assert "sampler_cfg_function" not in model.model_options
+    assert not model.model_options["transformer_options"].get("patches")
+    assert model.model_sampling.prediction == "eps" and len(model.model_sampling.sigmas) == 1000
+
+
+def test_patches_stack_on_clones_without_sharing():
+    from engine.diffusion.handles import ModelHandle
+    h = ModelHandle.__new__(ModelHandle)
+    h.model_options = {"transformer_options": {}}
+    h.set_model_output_block_patch(len)
+    other = ModelHandle.__new__(ModelHandle)
+    from engine.diffusion.handles import copy_model_options
+    other.model_options = copy_model_options(h.model_options)
+    other.set_model_output_block_patch(abs)
+    assert h.model_options["transformer_options"]["patches"]["output_block_patch"] == [len]
+    assert other.model_options["transformer_options"]["patches"]["output_block_patch"] == [len, abs]
+
+
+def test_bad_inputs_name_the_node(sd1):
+    model = sd1[0]
+    with pytest.raises(ValueError, match="ModelSamplingContinuousEDM: sampling 'cosmos_rflow'"):
+        mp.ModelSamplingContinuousEDM().patch(model, "cosmos_rflow", 120.0, 0.002)
+    with pytest.raises(ValueError, match="ModelSamplingContinuousEDM: need 0 < sigma_min"):
+        mp.ModelSamplingContinuousEDM().patch(model, "eps", 1.0, 0.0)
+    with pytest.raises(ValueError, match="ModelSamplingDiscrete: sampling must be one of"):
+        mp.ModelSamplingDiscrete().patch(model, "flow", False)
+    with pytest.raises(ValueError, match="FreeU: model input is not a MODEL"):
+        mp.FreeU().patch(None, 1.1, 1.2, 0.9, 0.2)
+
+
+# ----------------------------------------------------------------------------------- ComfyUI's specs
+COMFY_SPECS = {
+    "RescaleCFG": ("advanced/model", {"multiplier": ("FLOAT", {"default": 0.7, "min": 0.0, "max": 1.0, "step": 0.01})}),
+    "FreeU": ("model_patches/unet", {"b1": ("FLOAT", {"default": 1.1, "min": 0.0, "max": 10.0, "step": 0.01}),
+                                     "s2": ("FLOAT", {"default": 0.2, "min": 0.0, "max": 10.0, "step": 0.01})}),
+    "FreeU_V2": ("model_patches/unet", {"b1": ("FLOAT", {"default": 1.3, "min": 0.0, "max": 10.0, "step": 0.01}),
+                                        "b2": ("FLOAT", {"default": 1.4, "min": 0.0, "max": 10.0, "step": 0.01})}),
+    "ModelSamplingDiscrete": ("advanced/model", {"sampling": (["eps", "v_prediction", "lcm", "x0", "img_to_img"],),
+                                                 "zsnr": ("BOOLEAN", {"default": False})}),
+    "ModelSamplingContinuousEDM": ("advanced/model", {
+        "sampling": (["v_prediction", "edm", "edm_playground_v2.5", "eps", "cosmos_rflow"],),
+        "sigma_max": ("FLOAT", {"default": 120.0, "min": 0.0, "max": 1000.0, "step": 0.001, "round": False})}),
+    "PatchModelAddDownscale": ("model_patches/unet", {
+        "block_number": ("INT", {"default": 3, "min": 1, "max": 32, "step": 1}),
+        "end_percent": ("FLOAT", {"default": 0.35, "min": 0.0, "max": 1.0, "step": 0.001}),
+        "downscale_method": (["bicubic", "nearest-exact", "bilinear", "area", "bislerp"],)}),
+    "PerpNeg": ("_for_testing", {"neg_scale": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 100.0, "step": 0.01})}),
+    "PerpNegGuider": ("_for_testing", {
+        "cfg": ("FLOAT", {"default": 8.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01})}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMFY_SPECS))
+def test_input_types_match_comfyui(registry, name):
+    category, inputs = COMFY_SPECS[name]
+    cls = registry.get(name)
+    assert cls is not None and cls.CATEGORY == category
+    req = cls.INPUT_TYPES()["required"]
+    for key, spec in inputs.items():
+        assert tuple(req[key]) == spec, key
+    assert list(req)[0] == "model"
+
+
+def test_display_names(registry):
+    assert registry.display_name("PatchModelAddDownscale") == "PatchModelAddDownscale (Kohya Deep Shrink)"
+    assert registry.display_name("PerpNeg") == "Perp-Neg (DEPRECATED by PerpNegGuider)"

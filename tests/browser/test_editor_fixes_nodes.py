@@ -456,6 +456,9 @@ def test_copy_leaves_no_orphan_text_box(ed):
     page.keyboard.press("Control+c")
     page.wait_for_timeout(100)
     assert ed.js(count) == before
+    ed.js("app.graph.getNodeById(6).clone(); app.graph.getNodeById(7).clone()")   # never added, never drawn
+    page.wait_for_timeout(100)
+    assert ed.js(count) == before
     page.mouse.move(700, 700)
     page.keyboard.press("Control+v")
     page.wait_for_function("app.graph._nodes.length === 8")

@@ -134,8 +134,8 @@ export function installLitegraphFixes(app) {
   };
 
   // copyToClipboard serialises a clone of each node; building the clone runs its constructor, which
-  // puts its text box into the DOM layer (and an upload input into the page), where it stayed as an
-  // orphan: those are removed again.
+  // put its text box into the DOM layer (text boxes now join it at their first draw) and puts an upload
+  // input into the page, where they stayed as orphans: whatever the copy added is removed again.
   const copy = LGraphCanvas.prototype.copyToClipboard;
   LGraphCanvas.prototype.copyToClipboard = function copyToClipboard(...args) {
     const owned = () => [...app.domLayer.children, ...document.querySelectorAll("input.sdflow-upload")];

@@ -173,8 +173,13 @@ function textKeys(e, app) {
   }
 }
 
-/** Place a DOM widget's element over its widget row (canvas transform), hidden when not drawable. */
+/**
+ * Place a DOM widget's element over its widget row (canvas transform), hidden when not drawable. The
+ * element joins the DOM layer at its first draw, so a node that is never drawn (the clone litegraph
+ * serialises for Ctrl+C, a node not added to the graph) leaves no orphan element behind.
+ */
 function placeElement(el, app, n, width, y, h) {
+  if (!el.isConnected) app.domLayer.appendChild(el);
   const canvas = app.canvas;
   const scale = canvas.ds.scale;
   const [ox, oy] = canvas.ds.offset;
@@ -293,7 +298,6 @@ export function addMarkdown(node, name, value, app) {
     edit.value = text;
     edit.focus();
   });
-  app.domLayer.appendChild(box);
   const widget = {
     type: "markdown",
     name,
@@ -333,7 +337,6 @@ export function addTextArea(node, name, value, app, placeholder) {
     pending = setTimeout(() => app.graphChanged(), 400);
   });
   el.addEventListener("keydown", (e) => textKeys(e, app));
-  app.domLayer.appendChild(el);
   const widget = {
     type: "customtext",
     name,

@@ -94,6 +94,15 @@ def _swap_out(module: torch.nn.Module, slot: _Slot) -> None:
     slot.owner = None
 
 
+def original_tensor(module: torch.nn.Module, key: str) -> torch.Tensor:
+    """The original (unpatched) tensor of ``key``, also while some patcher's weights are swapped in
+    (model merges read the other model's weights through it)."""
+    slot = _slot_of(module)
+    with slot.lock:
+        orig = slot.backup.get(key)
+        return orig if orig is not None else _get_tensor(module, key).data
+
+
 def restore(module: torch.nn.Module) -> None:
     """Put the original weights back and drop every patcher's cached patched weights.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -327,3 +328,181 @@ def test_input_types_match_comfyui(registry, name):
 def test_display_names(registry):
     assert registry.display_name("PatchModelAddDownscale") == "PatchModelAddDownscale (Kohya Deep Shrink)"
     assert registry.display_name("PerpNeg") == "Perp-Neg (DEPRECATED by PerpNegGuider)"
+
+
+# =================================================================================== merges and saving
+import nodes.model_merge as mm  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def two_sd1(tiny_models, tmp_path_factory):  # noqa: F811
+    from engine.diffusion.checkpoint import load_checkpoint
+    from engine.diffusion.device import DeviceManager
+    from engine.diffusion.tiny import write_tiny_checkpoint
+    other = write_tiny_checkpoint(str(tmp_path_factory.mktemp("other") / "other_sd1.safetensors"), "sd1", seed=7)
+    dm = DeviceManager(cpu=True, force_fp32=True)
+    a = load_checkpoint(tiny_models.checkpoint("sd1"), dm)
+    b = load_checkpoint(other, dm)
+    return dm, a, b
+
+
+def _weights(module) -> dict:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _assert_weights(got: dict, want: dict, exact: bool = False):
+    assert set(got) == set(want)
+    for k in want:
+        if exact:
+            assert torch.equal(got[k], want[k]), k
+        else:
+            torch.testing.assert_close(got[k], want[k], rtol=1e-6, atol=1e-6, msg=k)
+
+
+def test_model_merges_at_0_half_1_and_originals_come_back(two_sd1):
+    _, (m1, _, _), (m2, _, _) = two_sd1
+    w1, w2 = _weights(m1.unet), _weights(m2.unet)
+    assert any(not torch.equal(w1[k], w2[k]) for k in w1)
+    (same,) = mm.ModelMergeSimple().merge(m1, m2, 1.0)
+    _assert_weights(mm.unet_state_dict(same), w1, exact=True)
+    (other,) = mm.ModelMergeSimple().merge(m1, m2, 0.0)
+    _assert_weights(mm.unet_state_dict(other), w2)
+    (half,) = mm.ModelMergeSimple().merge(m1, m2, 0.5)
+    _assert_weights(mm.unet_state_dict(half), {k: (w1[k] + w2[k]) / 2 for k in w1})
+    (sub,) = mm.ModelMergeSubtract().merge(m1, m2, 0.5)
+    _assert_weights(mm.unet_state_dict(sub), {k: w1[k] - 0.5 * w2[k] for k in w1})
+    (add,) = mm.ModelMergeAdd().merge(m1, m2)
+    _assert_weights(mm.unet_state_dict(add), {k: w1[k] + w2[k] for k in w1})
+    # the merged model runs as model2 at ratio 0; the loaded modules still hold their own weights
+    x, t, ctx = torch.randn(1, 4, 8, 8), torch.tensor([300]), torch.randn(1, 77, 32)
+    torch.testing.assert_close(other.apply_model(x, t, ctx), m2.apply_model(x, t, ctx), rtol=1e-5, atol=1e-5)
+    _assert_weights(_weights(m1.unet), w1, exact=True)
+    _assert_weights(_weights(m2.unet), w2, exact=True)
+    assert not m1.patcher.patches and not m2.patcher.patches
+
+
+def test_model_merge_blocks_ratios_per_block(two_sd1):
+    _, (m1, _, _), (m2, _, _) = two_sd1
+    w1, w2 = _weights(m1.unet), _weights(m2.unet)
+    (m,) = mm.ModelMergeBlocks().merge(m1, m2, input=0.0, middle=1.0, out=0.25)
+    got = mm.unet_state_dict(m)
+    for k in w1:
+        ratio = 1.0 if k.startswith("middle") else 0.25 if k.startswith("out") else 0.0   # time_embed: input's
+        torch.testing.assert_close(got[k], ratio * w1[k] + (1 - ratio) * w2[k], rtol=1e-6, atol=1e-6, msg=k)
+
+
+def test_merge_takes_model2_with_its_lora(two_sd1, tiny_models):  # noqa: F811
+    from engine.diffusion.safe_load import load_state_dict
+    from nodes.lora import apply_lora
+    _, (m1, _, _), (m2, _, _) = two_sd1
+    lora_m2, _, _ = apply_lora(m2, None, load_state_dict(tiny_models.lora("kohya", "sd1")), 0.8, 0.0, "test")
+    (m,) = mm.ModelMergeSimple().merge(m1, lora_m2, 0.0)
+    want = mm.unet_state_dict(lora_m2)
+    assert any(not torch.equal(want[k], v) for k, v in _weights(m2.unet).items())
+    _assert_weights(mm.unet_state_dict(m), want)
+
+
+def test_clip_merges(two_sd1):
+    _, (_, c1, _), (_, c2, _) = two_sd1
+    e1, e2 = mm.clip_encoder_state_dicts(c1)["clip_l"], mm.clip_encoder_state_dicts(c2)["clip_l"]
+    (half,) = mm.CLIPMergeSimple().merge(c1, c2, 0.5)
+    _assert_weights(mm.clip_encoder_state_dicts(half)["clip_l"], {k: (e1[k] + e2[k]) / 2 for k in e1})
+    (sub,) = mm.CLIPMergeSubtract().merge(c1, c2, 2.0)
+    _assert_weights(mm.clip_encoder_state_dicts(sub)["clip_l"], {k: e1[k] - 2.0 * e2[k] for k in e1})
+    (add,) = mm.CLIPMergeAdd().merge(c1, c2)
+    _assert_weights(mm.clip_encoder_state_dicts(add)["clip_l"], {k: e1[k] + e2[k] for k in e1})
+    (other,) = mm.CLIPMergeSimple().merge(c1, c2, 0.0)
+    torch.testing.assert_close(other.encode("a dog")[0][0], c2.encode("a dog")[0][0], rtol=1e-5, atol=1e-5)
+    _assert_weights(mm.clip_encoder_state_dicts(c1)["clip_l"], e1, exact=True)
+
+
+def test_checkpoint_save_loads_back_with_the_same_outputs(two_sd1, make, ctx):
+    import glob
+    from safetensors import safe_open
+    from engine.diffusion.checkpoint import load_checkpoint
+    from engine.diffusion.device import DeviceManager
+    _, (m1, c1, v1), (m2, c2, _) = two_sd1
+    (merged,) = mm.ModelMergeSimple().merge(m1, m2, 0.3)
+    (clip,) = mm.CLIPMergeSimple().merge(c1, c2, 0.6)
+    assert make("CheckpointSave").save(merged, clip, v1, "checkpoints/ComfyUI", prompt={"1": {}}) == {}
+    files = glob.glob(os.path.join(ctx.paths.output_dir, "checkpoints", "*.safetensors"))
+    assert [os.path.basename(f) for f in files] == ["ComfyUI_00001_.safetensors"]
+    with safe_open(files[0], "pt") as f:
+        keys = set(f.keys())
+        assert f.metadata()["prompt"] == '{"1": {}}'
+    assert any(k.startswith("model.diffusion_model.input_blocks.") for k in keys)
+    assert any(k.startswith("cond_stage_model.transformer.text_model.encoder.layers.") for k in keys)
+    assert any(k.startswith("first_stage_model.decoder.") for k in keys)
+    m, c, v = load_checkpoint(files[0], DeviceManager(cpu=True, force_fp32=True))
+    _assert_weights(_weights(m.unet), mm.unet_state_dict(merged), exact=True)
+    x, t, cond = torch.randn(1, 4, 8, 8), torch.tensor([600]), clip.encode("a red fox")[0][0]
+    assert torch.equal(c.encode("a red fox")[0][0], cond)
+    assert torch.equal(m.apply_model(x, t, cond), merged.apply_model(x, t, cond))
+    assert torch.equal(v.decode(x), v1.decode(x))
+    make("CheckpointSave").save(merged, clip, v1, "checkpoints/ComfyUI")
+    assert os.path.exists(os.path.join(ctx.paths.output_dir, "checkpoints", "ComfyUI_00002_.safetensors"))
+
+
+@pytest.mark.parametrize("family", ["sdxl", "sd2_v"])
+def test_checkpoint_layout_round_trips_openclip_encoders(tiny_models, family):  # noqa: F811
+    from safetensors import safe_open
+    from engine.diffusion.checkpoint import load_checkpoint
+    from engine.diffusion.device import DeviceManager
+    path = tiny_models.checkpoint(family)
+    model, clip, vae = load_checkpoint(path, DeviceManager(cpu=True, force_fp32=True))
+    saved = mm.checkpoint_state_dict(model, clip, vae)
+    with safe_open(path, "pt") as f:
+        original = {k: f.get_tensor(k) for k in f.keys()
+                    if not k.endswith(("logit_scale", "position_ids")) and k != "alphas_cumprod"}
+    if family == "sd2_v":
+        assert "v_pred" in saved
+        saved.pop("v_pred")
+    assert set(saved) == set(original)
+    for k, v in original.items():
+        assert torch.equal(saved[k].to(v.dtype), v), k
+
+
+def test_vae_and_clip_save_files_load(two_sd1, make, ctx):
+    import glob
+    from engine.diffusion.checkpoint import load_clip, load_vae
+    dm, (_, c1, v1), _ = two_sd1
+    make("VAESave").save(v1, "vae/ComfyUI_vae")
+    (vae_file,) = glob.glob(os.path.join(ctx.paths.output_dir, "vae", "ComfyUI_vae_00001_.safetensors"))
+    x = torch.randn(1, 4, 8, 8)
+    assert torch.equal(load_vae(vae_file, dm).decode(x), v1.decode(x))
+    make("CLIPSave").save(c1, "clip/ComfyUI")
+    (clip_file,) = glob.glob(os.path.join(ctx.paths.output_dir, "clip", "ComfyUI_clip_l_00001_.safetensors"))
+    loaded = load_clip([clip_file], "stable_diffusion", dm)
+    assert torch.equal(loaded.encode("hello")[0][0], c1.encode("hello")[0][0])
+
+
+def test_merge_nodes_name_bad_inputs(two_sd1):
+    _, (m1, c1, _), _ = two_sd1
+    with pytest.raises(ValueError, match="ModelMergeSimple: input model2 is not a MODEL"):
+        mm.ModelMergeSimple().merge(m1, c1, 0.5)
+    with pytest.raises(ValueError, match="CLIPMergeAdd: input clip2 is not a CLIP"):
+        mm.CLIPMergeAdd().merge(c1, m1)
+
+
+MERGE_SPECS = {
+    "ModelMergeSimple": {"ratio": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01})},
+    "ModelMergeBlocks": {"out": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01})},
+    "ModelMergeSubtract": {"multiplier": ("FLOAT", {"default": 1.0, "min": -10.0, "max": 10.0, "step": 0.01})},
+    "CLIPMergeSimple": {"ratio": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01})},
+    "CheckpointSave": {"filename_prefix": ("STRING", {"default": "checkpoints/ComfyUI"})},
+    "VAESave": {"filename_prefix": ("STRING", {"default": "vae/ComfyUI_vae"})},
+    "CLIPSave": {"filename_prefix": ("STRING", {"default": "clip/ComfyUI"})},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MERGE_SPECS))
+def test_merge_input_types_match_comfyui(registry, name):
+    cls = registry.get(name)
+    assert cls.CATEGORY == "advanced/model_merging"
+    req = cls.INPUT_TYPES()["required"]
+    for key, spec in MERGE_SPECS[name].items():
+        assert tuple(req[key]) == spec, key
+    assert list(registry.get("ModelMergeBlocks").INPUT_TYPES()["required"]) == ["model1", "model2", "input",
+                                                                                "middle", "out"]
+    assert registry.display_name("CheckpointSave") == "Save Checkpoint"
+    assert registry.get("CheckpointSave").OUTPUT_NODE is True

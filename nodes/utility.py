@@ -118,7 +118,8 @@ class PreviewAny:
 
     def main(self, source=None):
         value = preview_text(source)
-        return {"ui": {"text": (value,)}, "result": (value,)}
+        # ComfyUI returns 1-tuples; lists serialise the same and let the executor join the ui of list runs.
+        return {"ui": {"text": [value]}, "result": (value,)}
 
 
 # ------------------------------------------------------------------ strings
@@ -481,7 +482,7 @@ class SaveAnimatedWEBP:
                        append_images=frames[1:], exif=exif, lossless=lossless, quality=quality,
                        method=self.COMPRESS_METHODS[method])
         result = {"filename": file, "subfolder": target.subfolder, "type": "output"}
-        return {"ui": {"images": [result], "animated": (len(frames) > 1,)}}
+        return {"ui": {"images": [result], "animated": [len(frames) > 1]}}
 
 
 class SaveAnimatedPNG:
@@ -520,7 +521,7 @@ class SaveAnimatedPNG:
         frames[0].save(os.path.join(target.folder, file), pnginfo=metadata, compress_level=compress_level,
                        save_all=True, duration=duration, append_images=frames[1:])
         result = {"filename": file, "subfolder": target.subfolder, "type": "output"}
-        return {"ui": {"images": [result], "animated": (len(frames) > 1,)}}
+        return {"ui": {"images": [result], "animated": [len(frames) > 1]}}
 
 
 NODE_CLASS_MAPPINGS = {

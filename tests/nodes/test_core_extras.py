@@ -470,10 +470,10 @@ def test_primitives_and_strings(make):
 
 def test_preview_any_shows_text_as_comfyui(make):
     node = make("PreviewAny")
-    assert node.main("hi") == {"ui": {"text": ("hi",)}, "result": ("hi",)}
-    assert node.main(3)["ui"]["text"] == ("3",)
-    assert node.main(None)["ui"]["text"] == ("None",)
-    assert node.main({"a": [1, 2]})["ui"]["text"] == (json.dumps({"a": [1, 2]}, indent=4),)
+    assert node.main("hi") == {"ui": {"text": ["hi"]}, "result": ("hi",)}
+    assert node.main(3)["ui"]["text"] == ["3"]
+    assert node.main(None)["ui"]["text"] == ["None"]
+    assert node.main({"a": [1, 2]})["ui"]["text"] == [json.dumps({"a": [1, 2]}, indent=4)]
     text = node.main(torch.arange(2000))["ui"]["text"][0]
     assert text.startswith("tensor([   0,    1,    2,    3,    4,    5,  ...,")   # 6 edge items
     assert str(torch.arange(2000)).startswith("tensor([   0,    1,    2,  ...,")   # print options restored
@@ -505,7 +505,7 @@ def test_save_animated_webp_decodes_with_frames_and_metadata(make, ctx):
     out = make("SaveAnimatedWEBP").save_images(_frames(), 10.0, "anim/clip", True, 80, "fastest",
                                                prompt=prompt, extra_pnginfo={"workflow": {"n": 1}})
     ui = out["ui"]
-    assert ui["animated"] == (True,)
+    assert ui["animated"] == [True]
     assert ui["images"] == [{"filename": "clip_00001_.webp", "subfolder": "anim", "type": "output"}]
     with Image.open(os.path.join(ctx.paths.output_dir, "anim", "clip_00001_.webp")) as im:
         assert im.n_frames == 3 and im.size == (8, 6)
@@ -517,14 +517,14 @@ def test_save_animated_webp_decodes_with_frames_and_metadata(make, ctx):
         assert im.info.get("duration") == 100
         assert im.convert("RGB").getpixel((0, 0)) == (0, 255, 0)   # lossless
     again = make("SaveAnimatedWEBP").save_images(_frames(1), 6.0, "anim/clip", False, 50, "default")
-    assert again["ui"]["images"][0]["filename"] == "clip_00002_.webp" and again["ui"]["animated"] == (False,)
+    assert again["ui"]["images"][0]["filename"] == "clip_00002_.webp" and again["ui"]["animated"] == [False]
 
 
 def test_save_animated_png_decodes_with_frames_and_metadata(make, ctx):
     prompt = {"1": {"class_type": "X", "inputs": {}}}
     ui = make("SaveAnimatedPNG").save_images(_frames(4), 4.0, 4, "ComfyUI", prompt=prompt)["ui"]
     assert ui["images"] == [{"filename": "ComfyUI_00001_.png", "subfolder": "", "type": "output"}]
-    assert ui["animated"] == (True,)
+    assert ui["animated"] == [True]
     path = os.path.join(ctx.paths.output_dir, "ComfyUI_00001_.png")
     with Image.open(path) as im:
         assert im.n_frames == 4 and im.size == (8, 6) and im.info.get("duration") == 250
@@ -652,5 +652,30 @@ def test_object_info_lists_the_new_nodes_and_a_prompt_runs(tmp_path, ctx, regist
         assert outputs["4"]["text"] == ["16"]
         assert outputs["5"]["images"][0]["filename"] == "served_00001_.png"
         assert outputs["5"]["animated"] == [True]
+
+        Image.new("RGB", (5, 3)).save(os.path.join(ctx.paths.output_dir, "earlier.png"))
+        second = {"1": {"class_type": "LoadImageOutput", "inputs": {"image": "earlier.png [output]"}},
+                  "2": {"class_type": "GetImageSize", "inputs": {"image": ["1", 0]}},
+                  "3": {"class_type": "StringConcatenate", "inputs": {"string_a": "w=", "string_b": "x",
+                                                                      "delimiter": ""}},
+                  "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 0]}},
+                  "5": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "batch_size": 3, "color": 0}},
+                  "6": {"class_type": "RebatchImages", "inputs": {"images": ["5", 0], "batch_size": 2}},
+                  "7": {"class_type": "GetImageSize", "inputs": {"image": ["6", 0]}},
+                  "8": {"class_type": "PreviewAny", "inputs": {"source": ["7", 2]}}}
+        status, body, _ = request(srv.base, "POST", "/prompt", {"prompt": second})
+        assert status == 200, body
+        pid = body["prompt_id"]
+        for _ in range(300):
+            _, history, _ = request(srv.base, "GET", f"/history/{pid}")
+            if pid in history and history[pid].get("status", {}).get("completed") is not None:
+                break
+            time.sleep(0.05)
+        assert history[pid]["outputs"]["4"]["text"] == ["5"]
+        assert history[pid]["outputs"]["8"]["text"] == ["2", "1"]   # one batch of 2, one of 1
+        bad = {"1": {"class_type": "LoadImageOutput", "inputs": {"image": "missing.png"}},
+               "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}}}
+        status, body, _ = request(srv.base, "POST", "/prompt", {"prompt": bad})
+        assert status == 400 and "missing.png" in json.dumps(body)
     finally:
         srv.stop()

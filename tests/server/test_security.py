@@ -57,6 +57,18 @@ def test_listens_on_loopback_by_default():
     assert ServerConfig.from_args(build_parser().parse_args([])).listen == ["127.0.0.1"]
 
 
+def test_bare_listen_is_every_ipv4_and_ipv6_interface_and_ipv6_is_dropped_where_missing(monkeypatch, caplog):
+    import socket
+
+    from engine.server.app import usable_hosts
+    from main import build_parser
+    hosts = ServerConfig.from_args(build_parser().parse_args(["--listen"])).listen
+    assert hosts == ["0.0.0.0", "::"]   # ComfyUI's bare --listen
+    monkeypatch.setattr(socket, "has_ipv6", False)
+    assert usable_hosts(hosts) == ["0.0.0.0"] and "IPv6 is not available" in caplog.text
+    assert usable_hosts(["::1"]) == ["::1"]   # only IPv6 asked: kept, so the bind names the problem
+
+
 def test_auth_token_required_on_http_and_websocket(make_server):
     srv = make_server(auth_token="s3cret")
     for path in ("/queue", "/api/system_stats", "/", "/object_info"):

@@ -11,7 +11,8 @@ N independent adds -> one collector with N inputs -> output). For each size:
   as `python main.py` starts it, with the toy nodes) in its own process on 127.0.0.1, until the
   prompt's /history entry is received; "HTTP" posts without a client_id (no
   per-node websocket messages), "HTTP+ws" with one, the benchmark reading and decoding every
-  message on its open websocket as the editor would. Encoding the request body and decoding
+  message on its open websocket as the editor would (frames read in bulk from the socket, as a
+  browser's native websocket does, so the client's own parsing takes little of the 2 cores). Encoding the request body and decoding
   the (prompt-sized) history entry are the client's work and are not timed.
   The client keeps one HTTP/1.1 connection open, as a browser, `requests.Session` or aiohttp's
   ClientSession do; --new-connections opens one per request instead (urllib.request.urlopen,
@@ -29,6 +30,7 @@ Targets (end to end): <= 50 us/node cold, <= 10 us/node fully cached, flat in N.
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import os
@@ -173,6 +175,56 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _FrameReader:
+    """Reads the server's websocket frames in bulk from the raw socket, as a browser does natively.
+
+    websocket-client makes two recv() calls and several Python calls per frame (~20 us each here): on
+    a 2-core machine that client work competes with the server it measures. This reads everything
+    waiting in one recv() and cuts it into messages; every text message is still decoded as JSON by
+    the caller. Server frames are never masked or fragmented; pings are answered with a masked pong."""
+
+    def __init__(self, sock) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.pending: collections.deque = collections.deque()
+
+    def recv(self):
+        """The next message: str (text), bytes (binary) or "" when the server closed the socket."""
+        while not self.pending:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                return ""
+            self.buf += chunk
+            self._cut()
+        return self.pending.popleft()
+
+    def _cut(self) -> None:
+        buf, pos, n = self.buf, 0, len(self.buf)
+        while n - pos >= 2:
+            opcode, size, head = buf[pos] & 0x0F, buf[pos + 1] & 0x7F, 2
+            if size == 126:
+                if n - pos < 4:
+                    break
+                size, head = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
+            elif size == 127:
+                if n - pos < 10:
+                    break
+                size, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
+            if n - pos < head + size:
+                break
+            payload = buf[pos + head:pos + head + size]
+            pos += head + size
+            if opcode == 1:
+                self.pending.append(payload.decode("utf-8"))
+            elif opcode == 2:
+                self.pending.append(payload)
+            elif opcode == 8:
+                self.pending.append("")
+            elif opcode == 9:   # ping: a masked pong with the same payload (zero mask)
+                self.sock.sendall(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+        self.buf = buf[pos:]
+
+
 class _Server:
     """The real server (engine.server.app.run_server, as `python main.py` runs it) with the toy nodes,
     in its own process on 127.0.0.1: the client (this process) shares no GIL with it, as an editor or
@@ -212,6 +264,7 @@ class _Server:
         self.ws = websocket.create_connection(f"ws://127.0.0.1:{self.port}/ws?clientId=bench", timeout=timeout_s,
                                               skip_utf8_validation=True)
         json.loads(self.ws.recv())   # the status greeting
+        self.reader = _FrameReader(self.ws.sock)   # from here on the frames are read in bulk
 
     def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
         """One request: on the kept-open connection, or (new_connections) on a new one through urllib."""
@@ -248,15 +301,14 @@ class _Server:
         sent to (and read and decoded by) the benchmark, as the editor would get them. Without: no
         per-node messages; the benchmark waits for the broadcast queue status to drop to 0.
         """
-        import websocket
         pid = json.loads(self.request("POST", "/prompt", body))["prompt_id"]
         hist_path = f"/history/{pid}"
         deadline = time.monotonic() + timeout_s
         polling = self.ws is None
         while not polling and time.monotonic() < deadline:
             try:
-                msg = self.ws.recv()
-            except websocket.WebSocketConnectionClosedException:
+                msg = self.reader.recv()
+            except ConnectionError:
                 msg = ""
             if isinstance(msg, bytes):
                 continue

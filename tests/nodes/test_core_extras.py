@@ -679,3 +679,26 @@ def test_object_info_lists_the_new_nodes_and_a_prompt_runs(tmp_path, ctx, regist
         assert status == 400 and "missing.png" in json.dumps(body)
     finally:
         srv.stop()
+
+
+def test_ui_workflow_widgets_map_to_comfyui_input_order(registry):
+    from engine.graph.workflow import ui_to_api
+    workflow = {
+        "last_node_id": 3, "last_link_id": 2, "version": 0.4, "groups": [], "config": {}, "extra": {},
+        "nodes": [
+            {"id": 1, "type": "PrimitiveInt", "mode": 0, "inputs": [],
+             "outputs": [{"name": "INT", "type": "INT", "links": [1]}], "widgets_values": [3, "fixed"]},
+            {"id": 2, "type": "EmptyImage", "mode": 0, "inputs": [{"name": "batch_size", "type": "INT", "link": 1,
+                                                                    "widget": {"name": "batch_size"}}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [2]}], "widgets_values": [8, 8, 3, 0]},
+            {"id": 3, "type": "SaveAnimatedWEBP", "mode": 0,
+             "inputs": [{"name": "images", "type": "IMAGE", "link": 2}], "outputs": [],
+             "widgets_values": ["clips/a", 12.0, False, 90, "slowest"]},
+        ],
+        "links": [[1, 1, 0, 2, 2, "INT"], [2, 2, 0, 3, 0, "IMAGE"]],
+    }
+    prompt = ui_to_api(workflow, registry)
+    assert prompt["1"]["inputs"] == {"value": 3}
+    assert prompt["2"]["inputs"]["batch_size"] == ["1", 0]
+    assert prompt["3"]["inputs"] == {"images": ["2", 0], "filename_prefix": "clips/a", "fps": 12.0,
+                                     "lossless": False, "quality": 90, "method": "slowest"}

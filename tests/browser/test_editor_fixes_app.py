@@ -111,8 +111,11 @@ def test_2_loading_is_one_undo_step_and_load_default_asks_first(editor, checkpoi
     assert ed.widget(6, "text") == "a prompt typed by hand"
     page.keyboard.press("Control+y")
     page.wait_for_function("app.graph._nodes.length === 1")
+    # an undo that brings back a graph lying outside the view shows it (the view is not an undo step)
+    ed.js("app.canvas.ds.offset = [-20000, -20000]; app.canvas.setDirty(true, true)")
     page.click("#undo-button")
     page.wait_for_function("app.graph._nodes.length === 7")
+    assert ed.js("app.anyNodeInView()") and ed.js("app.canvas.ds.offset[0]") > -10000
     # Load Default on a graph with unsaved changes asks; cancelling keeps the graph
     dialogs = []
     answers = [False, True]
@@ -174,9 +177,9 @@ def test_30_each_tab_keeps_its_own_autosave(browser, server, checkpoint):
 
 def test_9_events_of_a_prompt_stay_off_a_graph_loaded_while_it_runs(editor, checkpoint, tmp_path):
     ed = editor.open()
-    for name, value in (("width", 64), ("height", 64)):
+    for name, value in (("width", 32), ("height", 32)):
         ed.set_widget(5, name, value)
-    ed.set_widget(3, "steps", 60)
+    ed.set_widget(3, "steps", 40)
     ed.set_widget(3, "control_after_generate", "fixed")
     ed.js("""() => { window.__after = {previews: 0, executed: 0}; window.__loaded = false;
         app.api.addEventListener('b_preview', () => { if (window.__loaded) window.__after.previews += 1; });

@@ -144,6 +144,20 @@ export class App {
     this.canvas.setDirty(true, true);
   }
 
+  /** Whether some node lies (partly) inside the canvas' view. */
+  anyNodeInView() {
+    const el = this.canvas.canvas;
+    const dpr = Math.max(window.devicePixelRatio || 1, 1);
+    const { scale, offset } = this.canvas.ds;
+    const x0 = -offset[0];
+    const y0 = -offset[1];
+    const x1 = x0 + el.width / dpr / scale;
+    const y1 = y0 + el.height / dpr / scale;
+    const title = LiteGraph.NODE_TITLE_HEIGHT;
+    return this.graph._nodes.some((n) => n.pos[0] < x1 && n.pos[0] + n.size[0] > x0
+      && n.pos[1] - title < y1 && n.pos[1] + n.size[1] > y0);
+  }
+
   hideUndrawnDomWidgets() {
     for (const el of this.domLayer.children) {
       const node = this.graph.getNodeById(Number(el.dataset.node));
@@ -258,7 +272,8 @@ export class App {
     for (const node of this.graph._nodes) node.onAfterGraphConfigured?.();
     const ds = workflow.extra && workflow.extra.ds;
     if (keepView) {
-      // the view is not part of an undo step
+      // the view is not part of an undo step; but after undoing a load the graph may lie off-screen
+      if (this.graph._nodes.length && !this.anyNodeInView()) this.fitView();
     } else if (ds && Array.isArray(ds.offset) && ds.scale > 0) {
       this.canvas.ds.scale = ds.scale;
       this.canvas.ds.offset = [ds.offset[0], ds.offset[1]];
@@ -420,7 +435,7 @@ export class App {
       const res = await this.api.queuePrompt(output, workflow, front, promptId);
       this.lastQueued = res;
       this.lastPromptId = res.prompt_id;
-      this.promptGeneration.set(res.prompt_id, this.promptGeneration.get(promptId));
+      if (res.prompt_id !== promptId) this.promptGeneration.set(res.prompt_id, this.promptGeneration.get(promptId));
       if (this.finishedPrompts.has(res.prompt_id)) this.runDone = true;
       if (res.node_errors && Object.keys(res.node_errors).length) this.showNodeErrors(res.node_errors, null);
     } catch (err) {
@@ -495,6 +510,7 @@ export class App {
       if (d.node == null) {
         this.runningPromptId = null;
         this.finishedPrompts.add(d.prompt_id);
+        this.promptGeneration.delete(d.prompt_id);   // no more events come for it
         if (d.prompt_id === this.lastPromptId) this.runDone = true;
         this.panels.refreshHistory();
         this.panels.refreshQueue();

@@ -130,6 +130,7 @@ def merge_clips(clip1, clip2, node: str, strength: float, patch_cls) -> object:
 
 
 class ModelMergeSimple:
+    DESCRIPTION = "Merges two diffusion models: ratio of model1 plus (1 - ratio) of model2, weight by weight."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "merge"
@@ -143,6 +144,7 @@ class ModelMergeSimple:
 
 
 class ModelMergeBlocks:
+    DESCRIPTION = "Merges two diffusion models with separate ratios for the input, middle and output blocks."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "merge"
@@ -171,6 +173,7 @@ def block_merge(model1, model2, ratios: dict[str, float], node: str):
 
 
 class ModelMergeSubtract:
+    DESCRIPTION = "Subtracts multiplier times model2's weights from model1's (e.g. to extract a difference)."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "merge"
@@ -184,6 +187,7 @@ class ModelMergeSubtract:
 
 
 class ModelMergeAdd:
+    DESCRIPTION = "Adds model2's weights to model1's (e.g. to apply an extracted difference)."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "merge"
@@ -197,6 +201,7 @@ class ModelMergeAdd:
 
 
 class CLIPMergeSimple:
+    DESCRIPTION = "Merges two text encoders: ratio of clip1 plus (1 - ratio) of clip2."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("CLIP",)
     FUNCTION = "merge"
@@ -210,6 +215,7 @@ class CLIPMergeSimple:
 
 
 class CLIPMergeSubtract:
+    DESCRIPTION = "Subtracts multiplier times clip2's weights from clip1's."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("CLIP",)
     FUNCTION = "merge"
@@ -223,6 +229,7 @@ class CLIPMergeSubtract:
 
 
 class CLIPMergeAdd:
+    DESCRIPTION = "Adds clip2's weights to clip1's."
     CATEGORY = CATEGORY
     RETURN_TYPES = ("CLIP",)
     FUNCTION = "merge"
@@ -354,6 +361,8 @@ def save_tensors(path: str, tensors: dict[str, torch.Tensor], metadata: dict | N
 
 
 class CheckpointSave:
+    DESCRIPTION = ("Saves the model, CLIP and VAE (with their merges and LoRAs applied) as one checkpoint in "
+                   "output/checkpoints.")
     CATEGORY = CATEGORY
     RETURN_TYPES = ()
     FUNCTION = "save"
@@ -373,6 +382,8 @@ class CheckpointSave:
 
 
 class ModelSave:
+    DESCRIPTION = ("Saves the diffusion model (with its merges and LoRAs applied) as a checkpoint file in the "
+                   "output folder.")
     CATEGORY = CATEGORY
     RETURN_TYPES = ()
     FUNCTION = "save"
@@ -392,6 +403,7 @@ class ModelSave:
 
 
 class VAESave:
+    DESCRIPTION = "Saves the VAE's weights as a safetensors file in the output folder."
     CATEGORY = CATEGORY
     RETURN_TYPES = ()
     FUNCTION = "save"
@@ -411,6 +423,8 @@ class VAESave:
 
 
 class CLIPSave:
+    DESCRIPTION = ("Saves each text encoder of the CLIP (with its patches applied) as a safetensors file in "
+                   "the output folder.")
     CATEGORY = CATEGORY
     RETURN_TYPES = ()
     FUNCTION = "save"

@@ -57,6 +57,8 @@ def rescale_cfg(args: dict, multiplier: float) -> torch.Tensor:
 
 
 class RescaleCFG:
+    DESCRIPTION = ("Rescales the classifier-free guidance result toward the conditional prediction's standard "
+                   "deviation (less over-saturation at high CFG).")
     CATEGORY = "advanced/model"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -132,6 +134,8 @@ def freeu_patch(model_channels: int, b1: float, b2: float, s1: float, s2: float,
 
 
 class FreeU:
+    DESCRIPTION = ("FreeU: scales the UNet's backbone features and damps the low frequencies of its skip "
+                   "connections on the decoder side.")
     CATEGORY = "model_patches/unet"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -156,6 +160,7 @@ class FreeU:
 
 
 class FreeU_V2(FreeU):
+    DESCRIPTION = "FreeU v2: like FreeU, with the backbone scaling weighted by the normalised mean of the features."
     DEFAULTS = (1.3, 1.4, 0.9, 0.2)
     V2 = True
 
@@ -275,6 +280,8 @@ def continuous_edm_sampling(sampling: str, sigma_min: float, sigma_max: float):
 
 
 class ModelSamplingDiscrete:
+    DESCRIPTION = ("Overrides the model's parameterisation (eps, v-prediction, LCM, x0, img_to_img) and "
+                   "optionally uses zero-terminal-SNR sigmas.")
     CATEGORY = "advanced/model"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -295,6 +302,8 @@ class ModelSamplingDiscrete:
 
 
 class ModelSamplingContinuousEDM:
+    DESCRIPTION = ("Samples the model with continuous EDM-style sigmas between sigma_min and sigma_max (eps, "
+                   "v-prediction or EDM outputs).")
     CATEGORY = "advanced/model"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -325,6 +334,8 @@ class ModelSamplingContinuousEDM:
 
 # ----------------------------------------------------------------------------- Deep Shrink
 class PatchModelAddDownscale:
+    DESCRIPTION = ("Kohya Deep Shrink: downscales the features after one input block during the first steps "
+                   "and upscales them back on the output side.")
     CATEGORY = "model_patches/unet"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -412,6 +423,8 @@ class _EmptyCondCache:
 
 
 class PerpNeg:
+    DESCRIPTION = ("Perp-Neg guidance as a model patch: only the part of the negative prompt perpendicular to "
+                   "the positive one pushes away (deprecated by PerpNegGuider).")
     CATEGORY = "_for_testing"
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
@@ -482,7 +495,8 @@ def _perp_neg_guider_class():
             super().__init__(model)
             self.neg_scale = 1.0
 
-        def set_conds(self, positive: list, negative: list, empty_negative_prompt: list) -> None:  # type: ignore[override]
+        def set_conds(self, positive: list, negative: list,  # type: ignore[override]
+                      empty_negative_prompt: list) -> None:
             self.conds = {"positive": positive, "negative": negative, "empty_negative_prompt": empty_negative_prompt}
 
         def set_cfg(self, cfg: float, neg_scale: float = 1.0) -> None:  # type: ignore[override]
@@ -502,6 +516,8 @@ def _perp_neg_guider_class():
 
 
 class PerpNegGuider:
+    DESCRIPTION = ("A guider using Perp-Neg: positive, negative and empty prompts combined so the negative "
+                   "does not cancel the positive.")
     CATEGORY = "_for_testing"
     RETURN_TYPES = ("GUIDER",)
     FUNCTION = "get_guider"

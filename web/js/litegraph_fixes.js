@@ -51,6 +51,7 @@ export function searchNodeTypes(text, filter = {}) {
   return first.concat(rest);
 }
 
+/** Install the overrides below (once); `app` is the editor (graphChanged, domLayer). */
 export function installLitegraphFixes(app) {
   if (LGraphCanvas.prototype[INSTALLED]) return;
   LGraphCanvas.prototype[INSTALLED] = true;

@@ -643,7 +643,7 @@ def test_object_info_lists_the_new_nodes_and_a_prompt_runs(tmp_path, ctx, regist
         assert status == 200, body
         pid = body["prompt_id"]
         history = {}
-        for _ in range(300):
+        for _ in range(600):  # bounded: 30 s at most
             _, history, _ = request(srv.base, "GET", f"/history/{pid}")
             if pid in history and history[pid].get("status", {}).get("completed") is not None:
                 break
@@ -666,7 +666,7 @@ def test_object_info_lists_the_new_nodes_and_a_prompt_runs(tmp_path, ctx, regist
         status, body, _ = request(srv.base, "POST", "/prompt", {"prompt": second})
         assert status == 200, body
         pid = body["prompt_id"]
-        for _ in range(300):
+        for _ in range(600):  # bounded: 30 s at most
             _, history, _ = request(srv.base, "GET", f"/history/{pid}")
             if pid in history and history[pid].get("status", {}).get("completed") is not None:
                 break

@@ -634,6 +634,8 @@ class Executor:
                     if ui is None:
                         ui = {}
                     for k, v in r["ui"].items():
+                        if isinstance(v, tuple):   # ComfyUI's nodes return ("text",): a list, joined across runs
+                            v = list(v)
                         if k in ui and isinstance(ui[k], list) and isinstance(v, list):
                             ui[k] = ui[k] + v
                         else:

@@ -338,6 +338,27 @@ def test_list_semantics(executor):
     assert res.outputs["8"]["value"] == [101, 103, 104, 105]
 
 
+def test_tuple_ui_values_join_across_list_runs_as_lists(registry, executor):
+    """ComfyUI's nodes return {"ui": {"text": (value,)}}: a node run once per list item shows every item's
+    value (ComfyUI flattens each key over the runs), not only the last one's."""
+    class TupleUI:
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {"v": ("INT", {"forceInput": True})}}
+        RETURN_TYPES = ()
+        OUTPUT_NODE = True
+        FUNCTION = "run"
+
+        def run(self, v):
+            return {"ui": {"text": (str(v),)}}
+
+    registry.register("TupleUI", TupleUI)
+    p = {"1": {"class_type": "ToyList", "inputs": {"start": 1, "count": 3}},
+         "2": {"class_type": "TupleUI", "inputs": {"v": ["1", 0]}}}
+    res = executor.execute(p, "p1")
+    assert res.success and res.outputs["2"] == {"text": ["1", "2", "3"]}
+
+
 def test_independent_async_nodes_run_concurrently(registry, executor):
     # Each node waits until both have started: sequential execution would time out.
     gate = {"started": 0}

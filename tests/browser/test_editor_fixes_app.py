@@ -311,6 +311,11 @@ def test_14_clear_queue_and_history_lists_failed_and_interrupted_prompts(editor,
     page.click("#side-tabs button[data-tab=queue]")
     page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 2", timeout=60_000)
     long_run = ed.js("document.querySelector('#queue-list li.running, #queue-list li.pending').dataset.promptId")
+    ed.js("app.queuePrompt(true)")   # to the front: the server numbers it below zero
+    front = page.locator("#queue-list li.pending").first
+    page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 3")
+    assert front.inner_text().startswith("pending (queued to the front)")
+    assert "#-" not in page.locator("#queue-list").inner_text()
     page.click("#clear-queue-button")
     page.wait_for_function("document.querySelectorAll('#queue-list li.pending').length === 0")
     assert ed.js("async () => (await (await fetch('/api/queue')).json()).queue_pending.length") == 0

@@ -196,6 +196,7 @@ def test_9_events_of_a_prompt_stay_off_a_graph_loaded_while_it_runs(editor, chec
     ed.js("window.__loaded = true")
     ed.page.set_input_files("#file-input", str(p))
     ed.page.wait_for_function("app.graph._nodes.length === 3")
+    assert ed.js("app.runningNodeId") is None   # no running outline on the new graph's node 3
     sizes = ed.js("[3, 9].map((id) => Array.from(app.graph.getNodeById(id).size))")
     ed.page.wait_for_function("(b) => app.lastPromptId !== b && app.runDone === true", arg=before, timeout=120_000)
     after = ed.js("window.__after")

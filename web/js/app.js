@@ -294,8 +294,14 @@ export class App {
     this.clearDomWidgets();
     this.graph.clear();
     this.nodeErrors = {};
-    this.graphGeneration += 1;
+    this.graphReplaced();
     this.graphChanged();
+  }
+
+  /** A load or Clear replaced the graph: the running prompt's node is no longer on it. */
+  graphReplaced() {
+    this.graphGeneration += 1;
+    this.runningNodeId = null;
   }
 
   /** Whether the graph changed since it was last loaded or saved to a file. */
@@ -339,7 +345,7 @@ export class App {
     } finally {
       this.pickMissingCombo = false;
     }
-    if (!initial) this.graphGeneration += 1;
+    if (!initial) this.graphReplaced();
     if (missing.length) this.panels.error(`${source}: ${missing.length} node type(s) are not installed on this server`, missing.join(", "));
     if (initial) this.tracker.reset();
     this.graphChanged();

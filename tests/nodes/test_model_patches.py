@@ -506,3 +506,38 @@ def test_merge_input_types_match_comfyui(registry, name):
                                                                                 "middle", "out"]
     assert registry.display_name("CheckpointSave") == "Save Checkpoint"
     assert registry.get("CheckpointSave").OUTPUT_NODE is True
+
+
+def test_a_workflow_with_patches_merges_and_checkpoint_save_runs(registry, ctx, tiny_models):  # noqa: F811
+    import shutil
+    from engine.graph.cache import make_cache
+    from engine.diffusion.device import DeviceManager
+    from engine.graph.executor import Executor
+    ctx.device = DeviceManager(cpu=True, force_fp32=True)
+    folder = ctx.paths.folder("checkpoints")[0]
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy(tiny_models.checkpoint("sd1"), os.path.join(folder, "tiny.safetensors"))
+    prompt = {
+        "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "tiny.safetensors"}},
+        "2": {"class_type": "FreeU_V2", "inputs": {"model": ["1", 0], "b1": 1.3, "b2": 1.4, "s1": 0.9, "s2": 0.2}},
+        "3": {"class_type": "RescaleCFG", "inputs": {"model": ["2", 0], "multiplier": 0.7}},
+        "4": {"class_type": "ModelMergeBlocks", "inputs": {"model1": ["3", 0], "model2": ["1", 0], "input": 0.5,
+                                                           "middle": 0.2, "out": 0.9}},
+        "5": {"class_type": "PatchModelAddDownscale", "inputs": {
+            "model": ["4", 0], "block_number": 3, "downscale_factor": 2.0, "start_percent": 0.0, "end_percent": 0.35,
+            "downscale_after_skip": True, "downscale_method": "bicubic", "upscale_method": "bicubic"}},
+        "6": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "a house"}},
+        "7": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": ""}},
+        "8": {"class_type": "EmptyLatentImage", "inputs": {"width": 128, "height": 128, "batch_size": 1}},
+        "9": {"class_type": "KSampler", "inputs": {
+            "model": ["5", 0], "seed": 1, "steps": 2, "cfg": 6.0, "sampler_name": "euler", "scheduler": "normal",
+            "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["8", 0], "denoise": 1.0}},
+        "10": {"class_type": "SaveLatent", "inputs": {"samples": ["9", 0], "filename_prefix": "latents/t"}},
+        "11": {"class_type": "CLIPMergeSimple", "inputs": {"clip1": ["1", 1], "clip2": ["1", 1], "ratio": 0.5}},
+        "12": {"class_type": "CheckpointSave", "inputs": {"model": ["4", 0], "clip": ["11", 0], "vae": ["1", 2],
+                                                          "filename_prefix": "checkpoints/ComfyUI"}},
+    }
+    result = Executor(registry, make_cache("none"), ctx).execute(prompt, "p", {}, None, None)
+    assert result.success, result.error
+    assert os.path.isfile(os.path.join(ctx.paths.output_dir, "checkpoints", "ComfyUI_00001_.safetensors"))
+    assert os.path.isfile(os.path.join(ctx.paths.output_dir, "latents", "t_00001_.latent"))

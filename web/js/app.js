@@ -492,10 +492,15 @@ export class App {
 
   bindApi() {
     const on = (type, fn) => this.api.addEventListener(type, (e) => fn(e.detail));
-    on("status", () => {
-      // for every client (other tabs too): the server's queue changed, a prompt may have finished
+    let remaining = null;
+    on("status", (d) => {
+      // Sent to every client (other tabs too) when the server's queue changes. The history gains an
+      // entry only when a prompt leaves the queue, so it is read again only when the count drops
+      // (or is unknown): each read carries up to 64 whole prompts.
+      const now = d?.status?.exec_info?.queue_remaining;
       this.panels.refreshQueue();
-      this.panels.refreshHistory();
+      if (typeof now !== "number" || remaining === null || now < remaining) this.panels.refreshHistory();
+      remaining = typeof now === "number" ? now : null;
     });
     on("execution_start", (d) => {
       this.runningPromptId = d.prompt_id;

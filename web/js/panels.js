@@ -360,7 +360,7 @@ export class Panels {
     const load = el("button", {
       class: "history-load",
       title: "Load the workflow this prompt was queued from",
-      onclick: () => this.app.loadGraphData(loadable, `prompt #${prompt[0] ?? promptId}`),
+      onclick: () => this.loadWorkflow(loadable, `prompt #${prompt[0] ?? promptId}`),
     }, "Load workflow");
     load.disabled = !loadable;
     head.append(load);
@@ -386,10 +386,19 @@ export class Panels {
     const load = $("#lightbox-load");
     load.disabled = !workflow;
     load.onclick = () => {
-      this.app.loadGraphData(workflow, image.filename);
       this.closeLightbox();
+      this.loadWorkflow(workflow, image.filename);
     };
     box.hidden = false;
+  }
+
+  /** Load a workflow kept in the history; a broken one is reported, the graph stays. */
+  loadWorkflow(workflow, source) {
+    try {
+      this.app.loadGraphData(workflow, source);
+    } catch (err) {
+      this.error(`Could not load the workflow of ${source}`, String(err.message || err));
+    }
   }
 
   closeLightbox() {

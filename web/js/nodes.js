@@ -5,10 +5,55 @@ import {
   CONTROL_VALUES, CONTROL_WIDGET, FILTER_WIDGET, parseInputSpec, socketInputs, typesCompatible, widgetLayout,
 } from "./graph.js";
 import { installLitegraphFixes } from "./litegraph_fixes.js";
-import { addMarkdown, addTextArea, addUploadWidget, addWidgetFor, comboValues, isComboPlaceholder } from "./widgets.js";
+import {
+  addMarkdown, addTextArea, addTextPreview, addUploadWidget, addWidgetFor, comboHas, comboValues, isComboPlaceholder,
+  placeNodeElement, splitAnnotation,
+} from "./widgets.js";
 
 const IMAGE_AREA_MIN = 160;
 const PRIMITIVE_OUTPUT_NAME = "connect to widget input";
+/** ComfyUI's names: the read-only text of an executed `text` output, the DOM image of an animated output. */
+export const TEXT_PREVIEW_WIDGET = "preview_text";
+export const ANIM_PREVIEW_WIDGET = "$$comfy_animation_preview";
+
+/** True when an executed output marks its images animated (ComfyUI's frontend reads `animated` as a list of flags). */
+export function isAnimatedOutput(output) {
+  return Array.isArray(output?.animated) ? output.animated.some(Boolean) : output?.animated === true;
+}
+
+/** An executed `text` output as one string: a list's entries joined by blank lines, as ComfyUI's PreviewAny shows them. */
+export function outputText(text) {
+  if (Array.isArray(text)) return text.map((t) => (typeof t === "string" ? t : JSON.stringify(t))).join("\n\n");
+  return text == null ? "" : String(text);
+}
+
+/**
+ * The widget that shows an animated output (animated WEBP / PNG) as an <img> over the node, so the
+ * browser plays it (a canvas drawImage shows the first frame only), as ComfyUI's frontend does.
+ */
+function addAnimatedPreview(node, app) {
+  const img = document.createElement("img");
+  img.className = "sdflow-animated-preview";
+  Object.assign(img.style, { position: "absolute", left: "0", top: "0", transformOrigin: "0 0", objectFit: "contain",
+    pointerEvents: "none" });
+  const widget = {
+    type: "animated_image",
+    name: ANIM_PREVIEW_WIDGET,
+    element: img,
+    options: { serialize: false },
+    serialize: false,
+    value: "",
+    computeLayoutSize() { return { minHeight: 120, maxHeight: 4000, minWidth: 120 }; },
+    draw(ctx, n, width, y) {
+      widget.y = y;
+      widget.drawnFrame = app.frame;
+      placeNodeElement(img, app, n, [8, y, width - 16, (widget.computedHeight || 124) - 4]);
+    },
+    onRemove() { img.remove(); },
+  };
+  node.addCustomWidget(widget);
+  return widget;
+}
 
 /** The free area of a node under its slot rows and widgets: [left, top, width, height] (node-local). */
 function imageArea(node) {
@@ -42,6 +87,7 @@ function gridLayout(n, w, h, aspect) {
  */
 function drawImages(node, ctx) {
   node.imageRects = [];
+  if (node.widgets?.some((w) => w.name === ANIM_PREVIEW_WIDGET) && !node.previewImage) return;   // the <img> shows it
   const [left, top, wdt, h] = imageArea(node);
   if (h < 20) return;
   const imgs = node.imgs || [];
@@ -234,6 +280,7 @@ export function makeNodeClass(name, def, app) {
           this.imageCombo = w;
         }
       }
+      if (name === "PreviewAny") addTextPreview(this, TEXT_PREVIEW_WIDGET, app);
       const size = this.computeSize();
       this.setSize([Math.max(size[0], 220), size[1]]);
       if (def.output_node && /Image/.test(name)) ensureImageSpace(this);
@@ -261,7 +308,8 @@ export function makeNodeClass(name, def, app) {
       }
       if (this.widgets) {
         for (const w of this.widgets) {
-          if (w.type === "combo" && w.inputSpec && w.inputSpec.type === "COMBO" && !w.options.values.includes(w.value) && app.pickMissingCombo) {
+          // a remote combo (LoadImageOutput) checks its value when its list arrives
+          if (w.type === "combo" && w.inputSpec && w.inputSpec.type === "COMBO" && !w.remote && !w.options.values.includes(w.value) && app.pickMissingCombo) {
             w.value = w.options.values[0];
           }
         }
@@ -303,13 +351,55 @@ export function makeNodeClass(name, def, app) {
       this.setDirtyCanvas(true, true);
     }
 
-    /** LoadImage-style nodes show the chosen input image. */
+    /**
+     * LoadImage-style nodes show the chosen image, from the input's image_folder (LoadImageOutput: the
+     * output folder); a value annotated as ComfyUI writes it ("a.png [output]") names its folder itself.
+     */
     showInputImage() {
       const w = this.imageCombo;
-      if (!w || !w.value || !w.options.values.includes(w.value) || String(w.value).startsWith("(")) return;
-      const parts = String(w.value).split("/");
+      if (!w || !w.value || !comboHas(w, w.value) || isComboPlaceholder(w.value) || String(w.value).startsWith("(")) return;
+      const [path, annotated] = splitAnnotation(w.value);
+      const parts = path.split("/");
       const filename = parts.pop();
-      this.setOutputImages([{ filename, subfolder: parts.join("/"), type: "input" }]);
+      const type = annotated || w.inputSpec?.options?.image_folder || "input";
+      this.setOutputImages([{ filename, subfolder: parts.join("/"), type }]);
+    }
+
+    /**
+     * An "executed" output of this node ({images, animated, text, ...}): images as setOutputImages shows
+     * them (animated ones as a playing <img>), `text` in the read-only preview_text box (PreviewAny's,
+     * added on the first text for other nodes). Called for runs and for cached outputs the server replays.
+     */
+    onExecuted(output) {
+      this.lastOutput = output;
+      if (output && output.text !== undefined) this.showText(output.text);
+      if (Array.isArray(output?.images)) this.setOutputImages(output.images, isAnimatedOutput(output));
+    }
+
+    /** Show text (a string or a list of them) in the node's read-only preview box. */
+    showText(text) {
+      let w = this.widgets?.find((x) => x.name === TEXT_PREVIEW_WIDGET);
+      if (!w) {
+        w = addTextPreview(this, TEXT_PREVIEW_WIDGET, app);
+        const min = this.computeSize();
+        this.setSize([Math.max(this.size[0], min[0], 260), Math.max(this.size[1], min[1])]);
+      }
+      w.value = outputText(text);
+      this.setDirtyCanvas(true, true);
+    }
+
+    /** Add (animated) or drop the <img> widget of an animated output. */
+    setAnimatedPreview(src) {
+      const i = (this.widgets || []).findIndex((w) => w.name === ANIM_PREVIEW_WIDGET);
+      if (!src) {
+        if (i < 0) return;
+        this.widgets[i].onRemove();
+        this.widgets.splice(i, 1);
+        return;
+      }
+      const w = i >= 0 ? this.widgets[i] : addAnimatedPreview(this, app);
+      if (w.element.getAttribute("src") !== src) w.element.src = src;
+      w.value = src;
     }
 
     onConnectionsChange(side) {
@@ -368,8 +458,15 @@ export function makeNodeClass(name, def, app) {
       ensureImageSpace(this);
     }
 
-    /** Show UI output images ({images: [{filename, subfolder, type}]}) on the node. */
-    setOutputImages(images) {
+    /**
+     * Show UI output images ({images: [{filename, subfolder, type}]}) on the node; animated ones (the
+     * output's `animated` flags, taken from the last executed output when not given) as a playing <img>.
+     */
+    setOutputImages(images, animated) {
+      const anim = animated ?? (images === this.lastOutput?.images && isAnimatedOutput(this.lastOutput));
+      if (images === this.shownImages && anim === this.shownAnimated) return;   // the same event twice
+      this.shownImages = images;
+      this.shownAnimated = anim;
       this.previewImage = null;
       this.imgs = images.map((im) => {
         const img = new Image();
@@ -379,6 +476,7 @@ export function makeNodeClass(name, def, app) {
         return img;
       });
       this.imageIndex = this.imgs.length > 1 ? null : 0;   // several: a grid of thumbnails
+      this.setAnimatedPreview(anim && this.imgs.length ? this.imgs[0].src : null);
       ensureImageSpace(this);
       this.setDirtyCanvas(true, true);
     }
@@ -399,6 +497,10 @@ export function refreshCombos(graph, objectInfo) {
     for (const w of node.widgets || []) {
       const e = byName.get(w.name);
       if (!e || e.type !== "COMBO") continue;
+      if (w.remote) {   // its list comes from its own route (LoadImageOutput: the output folder)
+        w.refreshOptions(false);
+        continue;
+      }
       w.options.values = comboValues(e, node.comfyClass);
       if (isComboPlaceholder(w.value) && !w.options.values.includes(w.value)) w.value = w.options.values[0];
     }
@@ -601,6 +703,15 @@ function makeMarkdownNote(app) {
 /** Register every node type of objectInfo (and the frontend-only ones) with LiteGraph. */
 export function registerNodeTypes(objectInfo, app) {
   installLitegraphFixes(app);
+  if (!app.nodeOutputListener && app.api) {
+    // every "executed" output (of a run, or replayed for a cached node) reaches the node's onExecuted, as in ComfyUI
+    app.nodeOutputListener = (e) => {
+      const d = e.detail || {};
+      if (!d.output || (app.eventsApply && !app.eventsApply(d.prompt_id))) return;
+      app.nodeForApiId(d.display_node ?? d.node)?.onExecuted?.(d.output);
+    };
+    app.api.addEventListener("executed", app.nodeOutputListener);
+  }
   for (const [name, def] of Object.entries(objectInfo)) {
     const cls = makeNodeClass(name, def, app);
     app.extensions.beforeRegisterNodeDef(cls, def);

@@ -78,6 +78,7 @@ export function addWidgetFor(node, entry, app) {
       const values = comboValues(entry, node.comfyClass);
       const def = o.default !== undefined && values.includes(o.default) ? o.default : values[0];
       w = node.addWidget("combo", entry.name, def, () => node.onWidgetChanged?.(w), { values });
+      if (o.remote) addRemoteOptions(node, w, o.remote, app);
       break;
     }
     case "CONTROL":
@@ -95,9 +96,94 @@ export function addWidgetFor(node, entry, app) {
   return w;
 }
 
+/** The " [input]" / " [output]" / " [temp]" annotation ComfyUI puts after a file name: [name, folder or null]. */
+export function splitAnnotation(value) {
+  const m = /^(.*?)\s*\[(input|output|temp)\]\s*$/i.exec(String(value));
+  return m ? [m[1], m[2].toLowerCase()] : [String(value), null];
+}
+
+/** True when a combo lists the value itself, or the value is an annotated name ("a.png [output]") of a listed one. */
+export function comboHas(widget, value) {
+  const values = widget.options.values || [];
+  return values.includes(value) || values.includes(splitAnnotation(value)[0]);
+}
+
+/**
+ * A combo whose options come from a server route (the input option {"remote": {route, refresh_button,
+ * control_after_refresh}}, as LoadImageOutput's /internal/files/output): GET <route> (on the server root, as
+ * ComfyUI's frontend asks it; /internal routes have no /api alias) gives the JSON list. As in ComfyUI's frontend, the list is fetched when the node is made, a "refresh" button fetches it
+ * again and then picks the first (or last) entry as control_after_refresh says. A saved value the list
+ * still holds is kept at the first fetch; a placeholder or missing value gives way to the first entry.
+ */
+export function addRemoteOptions(node, widget, remote, app) {
+  if (!remote || typeof remote.route !== "string" || !remote.route.startsWith("/")) {
+    throw new Error(`node ${node.comfyClass}: input ${widget.name} has a remote option without a "/route"`);
+  }
+  let loaded = false;
+  widget.remote = remote;
+  widget.refreshOptions = async (afterRefresh = false) => {
+    let data;
+    const url = `${app.api.base || ""}${remote.route}`;
+    try {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      data = await res.json();
+    } catch (err) {
+      app.panels.error(`${node.title} #${node.id}: could not list the options of ${widget.name} (GET ${url})`,
+        String(err.message || err));
+      return;
+    }
+    if (!Array.isArray(data)) {
+      app.panels.error(`${node.title} #${node.id}: GET ${url} did not answer a list for ${widget.name}`,
+        JSON.stringify(data).slice(0, 200));
+      return;
+    }
+    const first = !loaded;
+    loaded = true;
+    const values = data.map(String);
+    widget.options.values = values.length ? values : [NO_VALUES_LABEL];
+    const old = widget.value;
+    if (afterRefresh && values.length && remote.control_after_refresh === "first") widget.value = values[0];
+    else if (afterRefresh && values.length && remote.control_after_refresh === "last") widget.value = values.at(-1);
+    else if ((first || isComboPlaceholder(old)) && !comboHas(widget, old)) widget.value = widget.options.values[0];
+    if (widget.value !== old || first || afterRefresh) node.onWidgetChanged?.(widget);
+    if (widget.value !== old && node.graph) app.graphChanged();
+    node.setDirtyCanvas?.(true, true);
+  };
+  if (remote.refresh_button) {
+    const button = node.addWidget("button", "refresh", "refresh", () => widget.refreshOptions(true), { serialize: false });
+    button.serialize = false;
+    widget.refreshButton = button;
+  }
+  widget.optionsLoaded = widget.refreshOptions(false);
+}
+
+/** POST an image to /api/upload/image into the folder ("input", "output" or "temp"): the server's {name, subfolder, type}. */
+async function uploadInto(app, file, folder) {
+  if (folder === "input") return app.api.uploadImage(file);
+  const form = new FormData();
+  form.append("image", file, file.name);
+  form.append("type", folder);
+  const res = await fetch(app.api.url("/upload/image"), { method: "POST", body: form });
+  const text = await res.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the text itself is the reason
+  }
+  if (!res.ok) {
+    const err = body && typeof body === "object" ? body.error : null;
+    const reason = (err && typeof err === "object" ? err.message : err) || text.trim() || `upload of ${file.name} failed`;
+    throw new Error(`${reason} (HTTP ${res.status})`);
+  }
+  return body;
+}
+
 /**
  * The upload button of image_upload combos (LoadImage): picks a file, POSTs it to
- * /api/upload/image, adds the stored name to the combo and selects it.
+ * /api/upload/image into the input's image_folder (LoadImageOutput: "output", as ComfyUI's frontend),
+ * adds the stored name to the combo and selects it.
  */
 export function addUploadWidget(node, comboWidget, app) {
   const input = document.createElement("input");
@@ -111,7 +197,7 @@ export function addUploadWidget(node, comboWidget, app) {
     input.value = "";
     if (!file) return;
     try {
-      const res = await app.api.uploadImage(file);
+      const res = await uploadInto(app, file, comboWidget.inputSpec?.options?.image_folder || "input");
       const name = res.subfolder ? `${res.subfolder}/${res.name}` : res.name;
       const values = comboWidget.options.values.filter((v) => !String(v).startsWith("("));
       if (!values.includes(name)) values.push(name);
@@ -320,6 +406,37 @@ export function addMarkdown(node, name, value, app) {
   widget.value = value;
   node.addCustomWidget(widget);
   return widget;
+}
+
+/**
+ * The read-only text box a node shows its executed text in (ComfyUI's PreviewAny "preview_text"
+ * widget): scrollable, not saved in widgets_values, never sent to the server.
+ */
+export function addTextPreview(node, name, app) {
+  const w = addTextArea(node, name, "", app);
+  w.element.readOnly = true;
+  w.element.classList.add("sdflow-text-preview");
+  w.serialize = false;
+  w.options.serialize = false;
+  w.options.read_only = true;
+  w.label = "Preview";
+  return w;
+}
+
+/**
+ * Place a DOM element (an animated output image) over a node-local rectangle [x, y, w, h] of the
+ * canvas, joining the DOM layer at its first placement; hidden while the node is collapsed.
+ */
+export function placeNodeElement(el, app, node, [x, y, w, h]) {
+  if (!el.isConnected) app.domLayer.appendChild(el);
+  const canvas = app.canvas;
+  const scale = canvas.ds.scale;
+  const [ox, oy] = canvas.ds.offset;
+  el.style.transform = `translate(${(node.pos[0] + x + ox) * scale}px, ${(node.pos[1] + y + oy) * scale}px) scale(${scale})`;
+  el.style.width = `${w}px`;
+  el.style.height = `${h}px`;
+  el.hidden = Boolean(node.flags?.collapsed) || w < 4 || h < 4;
+  el.dataset.node = String(node.id);
 }
 
 /** A multiline text widget backed by a DOM textarea positioned over the canvas each frame. */

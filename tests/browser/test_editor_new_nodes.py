@@ -177,8 +177,9 @@ def test_new_classes_are_found_by_the_search_box(ed, object_info):
 
 
 def test_preview_any_shows_text_read_only_and_again_from_cache(ed):
+    lines = "\n".join(f"line {i}" for i in range(60))
     ids = load(ed, {
-        "1": {"class_type": "PrimitiveStringMultiline", "inputs": {"value": "alpha\nbeta"}},
+        "1": {"class_type": "PrimitiveStringMultiline", "inputs": {"value": lines}},
         "2": {"class_type": "PrimitiveString", "inputs": {"value": "-gamma"}},
         "3": {"class_type": "StringConcatenate", "inputs": {"string_a": ["1", 0], "string_b": ["2", 0],
                                                             "delimiter": "+"}},
@@ -195,14 +196,19 @@ def test_preview_any_shows_text_read_only_and_again_from_cache(ed):
     queue_by_click(ed)
     text = "([id]) => app.graph.getNodeById(id).widgets.find((w) => w.name === 'preview_text').value"
     ed.page.wait_for_function(f"(id) => ({text})([id]) !== ''", arg=prev[0])
-    assert ed.js(text, [prev[0]]) == "alpha\nbeta+-gamma"
-    assert ed.js(text, [prev[1]]) == "17"
+    assert ed.js(text, [prev[0]]) == lines + "+-gamma"
+    assert ed.js(text, [prev[1]]) == str(len(lines + "+-gamma"))
     # shown in a read-only text box over the node; typing into it changes nothing; it scrolls
     box = ed.page.locator(f".sdflow-textarea[data-node='{prev[0]}']")
     assert box.is_visible() and box.evaluate("(e) => e.readOnly") is True
     box.click()
     ed.page.keyboard.type("xyz")
-    assert ed.js(text, [prev[0]]) == "alpha\nbeta+-gamma"
+    assert ed.js(text, [prev[0]]) == lines + "+-gamma"
+    # the wheel over it scrolls the text (60 lines do not fit)
+    assert box.evaluate("(e) => e.scrollHeight > e.clientHeight + 100 && e.scrollTop === 0")
+    box.hover()
+    ed.page.mouse.wheel(0, 400)
+    ed.page.wait_for_function(f"() => document.querySelector(`.sdflow-textarea[data-node='{prev[0]}']`).scrollTop > 0")
     # not saved in the workflow, not sent to the server
     ser = ed.js("(id) => app.graph.getNodeById(id).serialize().widgets_values", prev[0])
     assert ser == []
@@ -212,7 +218,7 @@ def test_preview_any_shows_text_read_only_and_again_from_cache(ed):
     ed.js("(ids) => ids.forEach((id) => app.graph.getNodeById(id).showText(''))", prev)
     queue_by_click(ed)
     ed.page.wait_for_function(f"(id) => ({text})([id]) !== ''", arg=prev[0])
-    assert ed.js(text, [prev[0]]) == "alpha\nbeta+-gamma"
+    assert ed.js(text, [prev[0]]) == lines + "+-gamma"
     assert ed.errors == []
 
 
@@ -252,6 +258,14 @@ def test_load_image_output_lists_the_output_folder_refreshes_and_uploads_there(e
     assert os.path.exists(os.path.join(out, "uploaded_here.png"))
     assert not os.path.exists(os.path.join(server.paths.input_dir, "uploaded_here.png"))
     ed.page.wait_for_function("(id) => app.graph.getNodeById(id).imgs?.[0]?.naturalWidth === 12", arg=node)
+    # R (refresh the node definitions) lists the folder again and keeps the chosen image
+    with open(os.path.join(out, "another.png"), "wb") as f:
+        f.write(png_bytes(8, 8, (9, 9, 9)))
+    ed.js("document.activeElement?.blur()")
+    ed.page.keyboard.press("r")
+    ed.page.wait_for_function("(id) => app.graph.getNodeById(id).widgets[0].options.values.includes('another.png')",
+                              arg=node)
+    assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", node) == "uploaded_here.png"
     # it queues: the image read from the output folder reaches PreviewAny
     queue_by_click(ed)
     prev = ed.js(BY_TYPE, "PreviewAny")
@@ -346,4 +360,32 @@ def test_latent_and_model_graphs_queue_without_client_errors(ed, checkpoint):
                               arg=prev)
     assert ed.js("""(ids) => ids.map((id) => app.graph.getNodeById(id).widgets[0].value.length > 0)""", prev) == \
         [True] * 3
+    assert ed.errors == []
+
+
+def test_history_outputs_show_again_on_a_loaded_workflow(ed, server):
+    """A history entry's outputs (text, animated images) go back onto the nodes (nodes.js applyNodeOutputs)."""
+    with open(os.path.join(server.paths.output_dir, "hist.png"), "wb") as f:
+        f.write(png_bytes(16, 16, (5, 200, 5)))
+    prompt = {
+        "1": {"class_type": "PrimitiveString", "inputs": {"value": "from history"}},
+        "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        "3": {"class_type": "LoadImageOutput", "inputs": {"image": "hist.png"}},
+        "4": {"class_type": "RepeatImageBatch", "inputs": {"image": ["3", 0], "amount": 2}},
+        "5": {"class_type": "SaveAnimatedPNG", "inputs": {"images": ["4", 0], "filename_prefix": "hist", "fps": 2.0,
+                                                          "compress_level": 1}},
+    }
+    load(ed, prompt)
+    pid = queue_by_click(ed)
+    with urllib.request.urlopen(f"{server.url}/api/history/{pid}", timeout=30) as r:
+        entry = json.load(r)[pid]
+    # the workflow loaded again (no outputs on it), then the entry's outputs applied
+    load(ed, prompt)
+    prev, save = ed.js(BY_TYPE, "PreviewAny")[0], ed.js(BY_TYPE, "SaveAnimatedPNG")[0]
+    assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", prev) == ""
+    n = ed.js("""async (outputs) => (await import('/js/nodes.js')).applyNodeOutputs(app, outputs)""", entry["outputs"])
+    assert n == 2
+    assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", prev) == "from history"
+    ed.page.wait_for_function(f"""() => document.querySelector('img.sdflow-animated-preview[data-node="{save}"]')
+        ?.naturalWidth === 16""")
     assert ed.errors == []

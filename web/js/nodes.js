@@ -700,6 +700,23 @@ function makeMarkdownNote(app) {
   return MarkdownNoteNode;
 }
 
+/**
+ * Show a finished prompt's outputs ({api node id: executed output}, as /history's "outputs" holds them)
+ * on the nodes of the graph shown, as ComfyUI's frontend does when a history entry is loaded: images,
+ * animated images and PreviewAny text. Returns how many nodes took an output.
+ */
+export function applyNodeOutputs(app, outputs) {
+  let n = 0;
+  for (const [id, output] of Object.entries(outputs || {})) {
+    const node = app.nodeForApiId(id);
+    if (!node?.onExecuted || !output || typeof output !== "object") continue;
+    node.onExecuted(output);
+    n += 1;
+  }
+  app.canvas?.setDirty(true, true);
+  return n;
+}
+
 /** Register every node type of objectInfo (and the frontend-only ones) with LiteGraph. */
 export function registerNodeTypes(objectInfo, app) {
   installLitegraphFixes(app);

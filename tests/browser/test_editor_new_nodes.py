@@ -140,8 +140,10 @@ def test_every_new_class_renders_its_widgets_and_sockets(ed, object_info):
     assert [w[:2] for w in made["PrimitiveInt"]["widgets"]] == [["value", "number"], ["control_after_generate", "combo"]]
     assert [w[:2] for w in made["PrimitiveStringMultiline"]["widgets"]] == [["value", "customtext"]]
     assert [w[:2] for w in made["PrimitiveBoolean"]["widgets"]] == [["value", "toggle"]]
-    assert [w[:2] for w in made["LoadImageOutput"]["widgets"]] == [["image", "combo"], ["refresh", "button"],
-                                                                   ["choose file to upload", "button"]]
+    assert [w[:2] for w in made["LoadImageOutput"]["widgets"]] == [
+        ["image", "combo"], ["Auto-refresh after generation", "toggle"], ["refresh", "button"],
+        ["choose file to upload", "button"]]
+    assert made["LoadImageOutput"]["values"] == ["(none available)"]   # only the image is saved
     assert ed.js("document.querySelectorAll('.sdflow-textarea:not([data-node])').length") == 0
     assert ed.errors == []
 
@@ -232,6 +234,8 @@ def test_load_image_output_lists_the_output_folder_refreshes_and_uploads_there(e
         "2": {"class_type": "GetImageSize", "inputs": {"image": ["1", 0]}},
         "3": {"class_type": "PreviewAny", "inputs": {"source": ["2", 0]}},
         "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}},
+        "5": {"class_type": "SaveAnimatedPNG", "inputs": {"images": ["1", 0], "filename_prefix": "iterate", "fps": 1.0,
+                                                          "compress_level": 1}},
     })
     node = ids["LoadImageOutput"]
     ed.page.wait_for_function("""(id) => { const n = app.graph.getNodeById(id);
@@ -266,8 +270,12 @@ def test_load_image_output_lists_the_output_folder_refreshes_and_uploads_there(e
     ed.page.wait_for_function("(id) => app.graph.getNodeById(id).widgets[0].options.values.includes('another.png')",
                               arg=node)
     assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", node) == "uploaded_here.png"
-    # it queues: the image read from the output folder reaches PreviewAny
+    # it queues: the image read from the output folder reaches PreviewAny; with "Auto-refresh after
+    # generation" switched on (a click), the image the run saved is listed and picked
+    ed.page.mouse.click(*widget_screen(ed, node, "Auto-refresh after generation"))
+    assert ed.js("(id) => app.graph.getNodeById(id).widgets[1].value", node) is True
     queue_by_click(ed)
+    ed.page.wait_for_function("(id) => app.graph.getNodeById(id).widgets[0].value === 'iterate_00001_.png'", arg=node)
     prev = ed.js(BY_TYPE, "PreviewAny")
     ed.page.wait_for_function("""(ids) => ids.every((id) => app.graph.getNodeById(id).widgets[0].value !== '')""",
                               arg=prev)

@@ -112,7 +112,8 @@ export function comboHas(widget, value) {
  * A combo whose options come from a server route (the input option {"remote": {route, refresh_button,
  * control_after_refresh}}, as LoadImageOutput's /internal/files/output): GET <route> (on the server root, as
  * ComfyUI's frontend asks it; /internal routes have no /api alias) gives the JSON list. As in ComfyUI's frontend, the list is fetched when the node is made, a "refresh" button fetches it
- * again and then picks the first (or last) entry as control_after_refresh says. A saved value the list
+ * again and then picks the first (or last) entry as control_after_refresh says, and so does each finished
+ * prompt while "Auto-refresh after generation" is on. A saved value the list
  * still holds is kept at the first fetch; a placeholder or missing value gives way to the first entry.
  */
 export function addRemoteOptions(node, widget, remote, app) {
@@ -150,12 +151,29 @@ export function addRemoteOptions(node, widget, remote, app) {
     if (widget.value !== old && node.graph) app.graphChanged();
     node.setDirtyCanvas?.(true, true);
   };
+  // ComfyUI's "Auto-refresh after generation" toggle (not saved): on, each finished prompt refreshes the list
+  const auto = node.addWidget("toggle", "Auto-refresh after generation", false, () => {}, { serialize: false });
+  auto.serialize = false;
+  const onSuccess = () => { if (auto.value && node.graph) widget.refreshOptions(true); };
+  let listening = false;
+  auto.onRemove = () => {
+    if (listening) app.api.removeEventListener("execution_success", onSuccess);
+    listening = false;
+  };
+  widget.autoRefresh = auto;
   if (remote.refresh_button) {
     const button = node.addWidget("button", "refresh", "refresh", () => widget.refreshOptions(true), { serialize: false });
     button.serialize = false;
     widget.refreshButton = button;
   }
-  widget.optionsLoaded = widget.refreshOptions(false);
+  // the list is fetched (and finished prompts listened to) once the node is in a graph: the copy litegraph
+  // makes for Ctrl+C, never added, asks nothing
+  widget.optionsLoaded = Promise.resolve().then(() => {
+    if (!node.graph) return undefined;
+    app.api.addEventListener("execution_success", onSuccess);
+    listening = true;
+    return widget.refreshOptions(false);
+  });
 }
 
 /** POST an image to /api/upload/image into the folder ("input", "output" or "temp"): the server's {name, subfolder, type}. */

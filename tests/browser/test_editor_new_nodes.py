@@ -344,7 +344,7 @@ def test_image_mask_and_animated_outputs_show_on_their_nodes(ed, server):
     assert ed.errors == []
 
 
-def test_latent_and_model_graphs_queue_without_client_errors(ed, checkpoint):
+def test_latent_and_model_graphs_queue_without_client_errors(ed, server, checkpoint):
     ckpt = os.path.basename(checkpoint)
     ids = load(ed, {
         "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ckpt}},
@@ -361,6 +361,8 @@ def test_latent_and_model_graphs_queue_without_client_errors(ed, checkpoint):
         "11": {"class_type": "PreviewAny", "inputs": {"source": ["5", 0]}},
         "12": {"class_type": "PreviewAny", "inputs": {"source": ["6", 0]}},
         "13": {"class_type": "PreviewAny", "inputs": {"source": ["10", 0]}},
+        "14": {"class_type": "CheckpointSave", "inputs": {"model": ["5", 0], "clip": ["6", 0], "vae": ["1", 2],
+                                                         "filename_prefix": "checkpoints/web3"}},
     })
     queue_by_click(ed)
     prev = ed.js(BY_TYPE, "PreviewAny")
@@ -368,6 +370,7 @@ def test_latent_and_model_graphs_queue_without_client_errors(ed, checkpoint):
                               arg=prev)
     assert ed.js("""(ids) => ids.map((id) => app.graph.getNodeById(id).widgets[0].value.length > 0)""", prev) == \
         [True] * 3
+    assert [f for f in os.listdir(os.path.join(server.paths.output_dir, "checkpoints")) if f.startswith("web3")]
     assert ed.errors == []
 
 
@@ -396,4 +399,84 @@ def test_history_outputs_show_again_on_a_loaded_workflow(ed, server):
     assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", prev) == "from history"
     ed.page.wait_for_function(f"""() => document.querySelector('img.sdflow-animated-preview[data-node="{save}"]')
         ?.naturalWidth === 16""")
+    assert ed.errors == []
+
+
+# class -> {input: [source key, output slot]}; every widget keeps the value the editor gives a new node
+DEFAULTS_GRAPH = [
+    ("img", "LoadImageOutput", {}),
+    ("blur", "ImageBlur", {"image": ["img", 0]}),
+    ("sharp", "ImageSharpen", {"image": ["blur", 0]}),
+    ("quant", "ImageQuantize", {"image": ["sharp", 0]}),
+    ("morph", "Morphology", {"image": ["quant", 0]}),
+    ("canny", "Canny", {"image": ["morph", 0]}),
+    ("rot", "ImageRotate", {"image": ["canny", 0]}),
+    ("stitch", "ImageStitch", {"image1": ["rot", 0], "image2": ["img", 0]}),
+    ("pad", "ResizeAndPadImage", {"image": ["stitch", 0]}),
+    ("maxdim", "ImageScaleToMaxDimension", {"image": ["pad", 0]}),
+    ("yuv", "ImageRGBToYUV", {"image": ["maxdim", 0]}),
+    ("rgb", "ImageYUVToRGB", {"Y": ["yuv", 0], "U": ["yuv", 1], "V": ["yuv", 2]}),
+    ("rep", "RepeatImageBatch", {"image": ["rgb", 0]}),
+    ("rebatch", "RebatchImages", {"images": ["rep", 0]}),
+    ("frombatch", "ImageFromBatch", {"image": ["rebatch", 0]}),
+    ("split", "SplitImageWithAlpha", {"image": ["frombatch", 0]}),
+    ("crop", "CropMask", {"mask": ["split", 1]}),
+    ("thr", "ThresholdMask", {"mask": ["crop", 0]}),
+    ("mcomp", "MaskComposite", {"destination": ["thr", 0], "source": ["split", 1]}),
+    ("join", "JoinImageWithAlpha", {"image": ["split", 0], "alpha": ["mcomp", 0]}),
+    ("pd", "PorterDuffImageComposite", {"source": ["split", 0], "source_alpha": ["mcomp", 0],
+                                        "destination": ["img", 0], "destination_alpha": ["img", 1]}),
+    ("noise", "ImageAddNoise", {"image": ["pd", 0]}),
+    ("alpha", "GetImageSize", {"image": ["join", 0]}),
+    ("show6", "PreviewAny", {"source": ["alpha", 0]}),
+    ("size", "GetImageSize", {"image": ["noise", 0]}),
+    ("show", "PreviewAny", {"source": ["size", 0]}),
+    ("prev", "MaskPreview", {"mask": ["pd", 1]}),
+    ("flip", "ImageFlip", {"image": ["img", 0]}),
+    ("c2m", "ImageColorToMask", {"image": ["flip", 0]}),
+    ("prev2", "MaskPreview", {"mask": ["c2m", 0]}),
+    ("s", "PrimitiveString", {}),
+    ("trim", "StringTrim", {"string": ["s", 0]}),
+    ("case", "CaseConverter", {"string": ["trim", 0]}),
+    ("sub", "StringSubstring", {"string": ["case", 0]}),
+    ("rep2", "StringReplace", {"string": ["sub", 0]}),
+    ("rx", "RegexExtract", {"string": ["rep2", 0]}),
+    ("rr", "RegexReplace", {"string": ["rx", 0]}),
+    ("show2", "PreviewAny", {"source": ["rr", 0]}),
+    ("has", "StringContains", {"string": ["s", 0]}),
+    ("show3", "PreviewAny", {"source": ["has", 0]}),
+    ("cmp", "StringCompare", {"string_a": ["s", 0]}),
+    ("show4", "PreviewAny", {"source": ["cmp", 0]}),
+    ("rm", "RegexMatch", {"string": ["s", 0]}),
+    ("show5", "PreviewAny", {"source": ["rm", 0]}),
+]
+
+
+def test_new_nodes_made_in_the_editor_queue_with_their_default_widget_values(ed, server):
+    """Nodes made as the search box makes them (widget defaults from /object_info), wired and queued with a click."""
+    with open(os.path.join(server.paths.output_dir, "zz_defaults.png"), "wb") as f:
+        f.write(png_bytes(32, 24, (40, 90, 160)))
+    ed.js("app.clearGraph()")
+    ids = ed.js("""async (spec) => { const { LiteGraph } = await import('/vendor/litegraph/litegraph.es.js');
+        const made = {};
+        spec.forEach(([key, type], i) => {
+            const n = LiteGraph.createNode(type); n.pos = [(i % 6) * 330, Math.floor(i / 6) * 260];
+            app.graph.add(n); made[key] = n; });
+        for (const [key, , links] of spec) for (const [name, [src, slot]] of Object.entries(links)) {
+            const t = made[key]; made[src].connect(slot, t, t.findInputSlot(name)); }
+        app.graphChanged();
+        const out = {}; for (const [k, n] of Object.entries(made)) out[k] = n.id; return out; }""",
+                [list(e) for e in DEFAULTS_GRAPH])
+    # LoadImageOutput picked the newest image in the output folder once its list came
+    ed.page.wait_for_function("(id) => app.graph.getNodeById(id).widgets[0].value === 'zz_defaults.png'",
+                              arg=ids["img"])
+    queue_by_click(ed)
+    shown = "(id) => app.graph.getNodeById(id).widgets.find((w) => w.name === 'preview_text').value"
+    ed.page.wait_for_function(f"(id) => ({shown})(id) !== ''", arg=ids["show5"])
+    got = [ed.js(shown, ids[k]) for k in ("show", "show2", "show3", "show4", "show5", "show6")]
+    # PorterDuff keeps the destination's 32 px; the stitched image was padded to 512; "" passes every string
+    # test at the default values (ComfyUI's PreviewAny prints a bool as str() does)
+    assert got == ["32", "", "True", "True", "True", "512"], got
+    for key in ("prev", "prev2"):
+        ed.page.wait_for_function("(id) => app.graph.getNodeById(id).imgs?.[0]?.naturalWidth > 0", arg=ids[key])
     assert ed.errors == []

@@ -73,6 +73,12 @@ def queue_by_click(ed: Editor) -> str:
     return pid
 
 
+def assert_clean(ed: Editor) -> None:
+    """No console or page error, no error message in the editor's Messages panel."""
+    assert ed.errors == []
+    assert ed.js("[...document.querySelectorAll('.message.error .message-title')].map((e) => e.textContent)") == []
+
+
 def widget_screen(ed: Editor, node_id: int, name: str, fx: float = 0.5) -> list[float]:
     return ed.js("""([id, name, fx]) => { const n = app.graph.getNodeById(id);
         app.canvas.centerOnNode?.(n); app.canvas.setDirty(true, true); app.canvas.draw(true, true);
@@ -145,7 +151,7 @@ def test_every_new_class_renders_its_widgets_and_sockets(ed, object_info):
         ["choose file to upload", "button"]]
     assert made["LoadImageOutput"]["values"] == ["(none available)"]   # only the image is saved
     assert ed.js("document.querySelectorAll('.sdflow-textarea:not([data-node])').length") == 0
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_new_classes_are_found_by_the_search_box(ed, object_info):
@@ -175,7 +181,7 @@ def test_new_classes_are_found_by_the_search_box(ed, object_info):
         === 'PreviewAny'""")
     page.keyboard.press("Enter")
     page.wait_for_function("app.graph._nodes.some((n) => n.type === 'PreviewAny')")
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_preview_any_shows_text_read_only_and_again_from_cache(ed):
@@ -221,7 +227,7 @@ def test_preview_any_shows_text_read_only_and_again_from_cache(ed):
     queue_by_click(ed)
     ed.page.wait_for_function(f"(id) => ({text})([id]) !== ''", arg=prev[0])
     assert ed.js(text, [prev[0]]) == lines + "+-gamma"
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_load_image_output_lists_the_output_folder_refreshes_and_uploads_there(ed, server, tmp_path):
@@ -280,7 +286,7 @@ def test_load_image_output_lists_the_output_folder_refreshes_and_uploads_there(e
     ed.page.wait_for_function("""(ids) => ids.every((id) => app.graph.getNodeById(id).widgets[0].value !== '')""",
                               arg=prev)
     assert ed.js("(ids) => ids.map((id) => app.graph.getNodeById(id).widgets[0].value)", prev) == ["12", "30"]
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_saved_workflow_value_annotated_as_comfyui_writes_it_shows_the_output_image(ed, server):
@@ -341,7 +347,7 @@ def test_image_mask_and_animated_outputs_show_on_their_nodes(ed, server):
     # SaveImageWebsocket: its PNG frame shown on the node
     ed.page.wait_for_function("""(id) => { const im = app.graph.getNodeById(id).previewImage;
         return im && im.complete && im.naturalWidth === 32 && im.naturalHeight === 24; }""", arg=ids["SaveImageWebsocket"])
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_latent_and_model_graphs_queue_without_client_errors(ed, server, checkpoint):
@@ -371,7 +377,7 @@ def test_latent_and_model_graphs_queue_without_client_errors(ed, server, checkpo
     assert ed.js("""(ids) => ids.map((id) => app.graph.getNodeById(id).widgets[0].value.length > 0)""", prev) == \
         [True] * 3
     assert [f for f in os.listdir(os.path.join(server.paths.output_dir, "checkpoints")) if f.startswith("web3")]
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 def test_history_outputs_show_again_on_a_loaded_workflow(ed, server):
@@ -399,7 +405,7 @@ def test_history_outputs_show_again_on_a_loaded_workflow(ed, server):
     assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", prev) == "from history"
     ed.page.wait_for_function(f"""() => document.querySelector('img.sdflow-animated-preview[data-node="{save}"]')
         ?.naturalWidth === 16""")
-    assert ed.errors == []
+    assert_clean(ed)
 
 
 # class -> {input: [source key, output slot]}; every widget keeps the value the editor gives a new node
@@ -479,4 +485,4 @@ def test_new_nodes_made_in_the_editor_queue_with_their_default_widget_values(ed,
     assert got == ["32", "", "True", "True", "True", "512"], got
     for key in ("prev", "prev2"):
         ed.page.wait_for_function("(id) => app.graph.getNodeById(id).imgs?.[0]?.naturalWidth > 0", arg=ids[key])
-    assert ed.errors == []
+    assert_clean(ed)

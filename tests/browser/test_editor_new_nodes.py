@@ -298,6 +298,7 @@ def test_saved_workflow_value_annotated_as_comfyui_writes_it_shows_the_output_im
     src = ed.js("(id) => app.graph.getNodeById(id).imgs[0].src", node)
     assert "filename=annotated.png&type=output" in src
     assert ed.js("(id) => app.graph.getNodeById(id).widgets[0].value", node) == "annotated.png [output]"
+    assert_clean(ed)
 
 
 def test_image_mask_and_animated_outputs_show_on_their_nodes(ed, server):

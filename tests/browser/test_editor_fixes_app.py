@@ -267,6 +267,22 @@ def test_18_upload_errors_name_the_reason_and_an_image_dropped_on_loadimage_uplo
     assert errors == []
 
 
+def test_an_image_dropped_on_loadimageoutput_goes_to_the_output_folder(editor, server, checkpoint):
+    """LoadImageOutput reads the output folder (its input's image_folder): an image dropped on it, or chosen
+    with its upload button, is stored there, not in the input folder where the node would not find it."""
+    ed = editor.open()
+    ed.js("app.clearGraph(); window.__lo = app.addNode('LoadImageOutput', [100, 100]);")
+    point = ed.js("app.toScreen([window.__lo.pos[0] + 40, window.__lo.pos[1] + 40])")
+    assert ed.js(DROP, ["#graph-canvas", "dropped_out.png", "image/png", png_bytes(), point]) == [True, True]
+    ed.page.wait_for_function("window.__lo.imageCombo.value === 'dropped_out.png'")
+    assert os.path.isfile(os.path.join(server.paths.output_dir, "dropped_out.png"))
+    assert not os.path.exists(os.path.join(server.paths.input_dir, "dropped_out.png"))
+    ed.page.set_input_files("input.sdflow-upload", files=[{"name": "picked_out.png", "mimeType": "image/png",
+                                                         "buffer": bytes(png_bytes())}])
+    ed.page.wait_for_function("window.__lo.imageCombo.value === 'picked_out.png'")
+    assert os.path.isfile(os.path.join(server.paths.output_dir, "picked_out.png"))
+
+
 def small_default(ed, steps: int, seed: int = 5) -> None:
     for name, value in (("width", 64), ("height", 64)):
         ed.set_widget(5, name, value)
@@ -290,6 +306,10 @@ def test_13_a_second_tab_follows_history_and_queue(browser, server, checkpoint):
         item = tab2.page.locator(f"#gallery .history-item[data-prompt-id='{pid}']")
         item.wait_for(timeout=30_000)
         assert item.locator("img").count() == 1
+        # "Load workflow" brings the graph back with that run's picture on its Save Image node, as ComfyUI
+        assert tab2.js("(app.graph.getNodeById(9).lastOutput || null)") is None
+        item.locator("button.history-load").click()
+        tab2.page.wait_for_function("app.graph.getNodeById(9)?.lastOutput?.images?.length === 1")
         assert tab2.page.locator("#queue-count").inner_text() == "0"
         assert tab1.errors == tab2.errors == []
     finally:

@@ -64,10 +64,11 @@ export class ApiClient extends EventTarget {
     return this.postJson("/prompt", body);
   }
 
-  async uploadImage(file) {
+  /** POST /upload/image into the folder `type` ("input", or "output" for LoadImageOutput). */
+  async uploadImage(file, type = "input") {
     const form = new FormData();
     form.append("image", file, file.name);
-    form.append("type", "input");
+    form.append("type", type);
     const res = await fetch(this.url("/upload/image"), { method: "POST", body: form });
     if (!res.ok) {
       // the server's reason ({"error": "..."}), not only the status

@@ -702,10 +702,10 @@ export class App {
     return node && node.imageCombo && node.uploadWidget ? node : null;
   }
 
-  /** Upload an image file to the server's input folder and choose it in the node's image combo. */
+  /** Upload an image file into the node's image folder (input; LoadImageOutput: output) and choose it. */
   async uploadToNode(node, file) {
     try {
-      const res = await this.api.uploadImage(file);
+      const res = await this.api.uploadImage(file, node.imageCombo?.inputSpec?.options?.image_folder || "input");
       const name = res.subfolder ? `${res.subfolder}/${res.name}` : res.name;
       const combo = node.imageCombo;
       const values = combo.options.values.filter((v) => !String(v).startsWith("("));

@@ -1,6 +1,7 @@
 // DOM panels: toolbar actions, progress bar, messages/errors, queue, history gallery,
 // lightbox, empty-state notice.
 import { CHECKPOINT_FOLDER, SMOKE_CHECKPOINT_COMMAND } from "./constants.js";
+import { applyNodeOutputs } from "./nodes.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -360,7 +361,7 @@ export class Panels {
     const load = el("button", {
       class: "history-load",
       title: "Load the workflow this prompt was queued from",
-      onclick: () => this.loadWorkflow(loadable, `prompt #${prompt[0] ?? promptId}`),
+      onclick: () => this.loadWorkflow(loadable, `prompt #${prompt[0] ?? promptId}`, entry.outputs),
     }, "Load workflow");
     load.disabled = !loadable;
     head.append(load);
@@ -392,10 +393,12 @@ export class Panels {
     box.hidden = false;
   }
 
-  /** Load a workflow kept in the history; a broken one is reported, the graph stays. */
-  loadWorkflow(workflow, source) {
+  /** Load a workflow kept in the history, with that run's outputs on its nodes (as ComfyUI);
+   * a broken one is reported, the graph stays. */
+  loadWorkflow(workflow, source, outputs = null) {
     try {
       this.app.loadGraphData(workflow, source);
+      if (outputs) applyNodeOutputs(this.app, outputs);
     } catch (err) {
       this.error(`Could not load the workflow of ${source}`, String(err.message || err));
     }

@@ -177,30 +177,9 @@ export function addRemoteOptions(node, widget, remote, app) {
 }
 
 /** POST an image to /api/upload/image into the folder ("input", "output" or "temp"): the server's {name, subfolder, type}. */
-async function uploadInto(app, file, folder) {
-  if (folder === "input") return app.api.uploadImage(file);
-  const form = new FormData();
-  form.append("image", file, file.name);
-  form.append("type", folder);
-  const res = await fetch(app.api.url("/upload/image"), { method: "POST", body: form });
-  const text = await res.text();
-  let body = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: the text itself is the reason
-  }
-  if (!res.ok) {
-    const err = body && typeof body === "object" ? body.error : null;
-    const reason = (err && typeof err === "object" ? err.message : err) || text.trim() || `upload of ${file.name} failed`;
-    throw new Error(`${reason} (HTTP ${res.status})`);
-  }
-  return body;
-}
-
 /**
- * The upload button of image_upload combos (LoadImage): picks a file, POSTs it to
- * /api/upload/image into the input's image_folder (LoadImageOutput: "output", as ComfyUI's frontend),
+ * The upload button of image_upload combos (LoadImage): picks a file and hands it to app.uploadToNode,
+ * which POSTs it into the input's image_folder (LoadImageOutput: "output", as ComfyUI's frontend),
  * adds the stored name to the combo and selects it.
  */
 export function addUploadWidget(node, comboWidget, app) {
@@ -213,19 +192,7 @@ export function addUploadWidget(node, comboWidget, app) {
   input.addEventListener("change", async () => {
     const file = input.files[0];
     input.value = "";
-    if (!file) return;
-    try {
-      const res = await uploadInto(app, file, comboWidget.inputSpec?.options?.image_folder || "input");
-      const name = res.subfolder ? `${res.subfolder}/${res.name}` : res.name;
-      const values = comboWidget.options.values.filter((v) => !String(v).startsWith("("));
-      if (!values.includes(name)) values.push(name);
-      comboWidget.options.values = values;
-      comboWidget.value = name;
-      node.onWidgetChanged?.(comboWidget);
-      app.graphChanged();
-    } catch (err) {
-      app.panels.error(`Upload of ${file.name} failed`, String(err.message || err));
-    }
+    if (file) await app.uploadToNode(node, file);   // reports its own errors
   });
   const w = node.addWidget("button", "choose file to upload", "image", () => input.click(), { serialize: false });
   w.serialize = false;

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from engine.diffusion.sampling.conditioning import repeat_to_batch
+
 from ._common import MAX_RESOLUTION, NodeInputError, ensure_allocatable
 from .resize import common_upscale
 
@@ -19,16 +21,6 @@ def _check_image(node_name: str, input_name: str, image) -> torch.Tensor:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise NodeInputError(f"{node_name}: input '{input_name}' must be an IMAGE [B,H,W,C], got {shape}")
     return image
-
-
-def _repeat_to_batch(t: torch.Tensor, batch: int) -> torch.Tensor:
-    """Repeat (or cut) a batch along dim 0 to exactly `batch` items."""
-    if t.shape[0] == batch:
-        return t
-    if t.shape[0] > batch:
-        return t[:batch]
-    reps = -(-batch // t.shape[0])
-    return t.repeat(reps, *([1] * (t.ndim - 1)))[:batch]
 
 
 # ------------------------------------------------------------------ post-processing
@@ -78,7 +70,7 @@ class ImageBlend:
             if image2.shape[-1] != image1.shape[-1]:
                 raise NodeInputError(f"ImageBlend: image1 has {image1.shape[-1]} channels but image2 has "
                                      f"{image2.shape[-1]}")
-            image2 = _repeat_to_batch(image2, image1.shape[0])
+            image2 = repeat_to_batch(image2, image1.shape[0])
         mixed = blend(image1, image2, blend_mode)
         out = image1 * (1 - blend_factor) + mixed * blend_factor
         return (torch.clamp(out, 0, 1),)
@@ -734,8 +726,8 @@ class JoinImageWithAlpha:
         _check_image("JoinImageWithAlpha", "image", image)
         alpha = alpha.reshape((-1, alpha.shape[-2], alpha.shape[-1]))
         batch = max(image.shape[0], alpha.shape[0])
-        image = _repeat_to_batch(image, batch)
-        alpha = _repeat_to_batch(alpha, batch)
+        image = repeat_to_batch(image, batch)
+        alpha = repeat_to_batch(alpha, batch)
         a = 1.0 - _resize_mask(alpha.to(image), image.shape[1], image.shape[2])
         return (torch.cat((image[..., :3], a.unsqueeze(-1)), dim=-1),)
 

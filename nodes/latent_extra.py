@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from engine.diffusion.sampling.conditioning import repeat_to_batch
+
 from ._common import MAX_RESOLUTION, NodeInputError
 from .resize import common_upscale
 
@@ -16,15 +18,6 @@ def _samples(node_name: str, input_name: str, latent) -> torch.Tensor:
     return latent["samples"]
 
 
-def repeat_to_batch_size(t: torch.Tensor, batch: int) -> torch.Tensor:
-    """Cut or repeat along dim 0 to exactly `batch` items (ComfyUI's comfy.utils.repeat_to_batch_size)."""
-    if t.shape[0] > batch:
-        return t[:batch]
-    if t.shape[0] < batch:
-        return t.repeat([-(-batch // t.shape[0])] + [1] * (t.ndim - 1))[:batch]
-    return t
-
-
 def reshape_latent_to(target_shape, latent: torch.Tensor, repeat_batch: bool = True,
                       node_name: str = "Latent") -> torch.Tensor:
     """Resize `latent` (bilinear, centre crop) to target_shape's spatial size; repeat its batch if asked."""
@@ -33,7 +26,7 @@ def reshape_latent_to(target_shape, latent: torch.Tensor, repeat_batch: bool = T
             raise NodeInputError(f"{node_name}: latents of shapes {tuple(target_shape)} and {tuple(latent.shape)} "
                                  "cannot be combined (different channels or dimensions)")
         latent = common_upscale(latent, target_shape[-1], target_shape[-2], "bilinear", "center")
-    return repeat_to_batch_size(latent, target_shape[0]) if repeat_batch else latent
+    return repeat_to_batch(latent, target_shape[0]) if repeat_batch else latent
 
 
 class LatentAdd:
@@ -139,7 +132,7 @@ class LatentConcat:
 
     def op(self, samples1: dict, samples2: dict, dim: str):
         s1 = _samples("LatentConcat", "samples1", samples1)
-        s2 = repeat_to_batch_size(_samples("LatentConcat", "samples2", samples2), s1.shape[0])
+        s2 = repeat_to_batch(_samples("LatentConcat", "samples2", samples2), s1.shape[0])
         axis = {"x": -1, "y": -2, "t": -3}.get(dim.lstrip("-"))
         if axis is None:
             raise NodeInputError(f"LatentConcat: unknown dim '{dim}'")
@@ -252,7 +245,7 @@ def _latent_parts(latent: dict, offset: int) -> tuple[torch.Tensor, torch.Tensor
         if mask.shape[-2:] != (h * 8, w * 8):
             mask = F.interpolate(mask, size=(h * 8, w * 8), mode="bilinear")
         if mask.shape[0] < b:
-            mask = repeat_to_batch_size(mask, b)
+            mask = repeat_to_batch(mask, b)
     indices = list(latent["batch_index"]) if "batch_index" in latent else [offset + i for i in range(b)]
     return samples, mask, indices
 

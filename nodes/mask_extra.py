@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from engine.diffusion.sampling.conditioning import repeat_to_batch
+
 from ._common import MAX_RESOLUTION, NodeInputError
 from .image_io import PreviewImage
 from .mask import as_batch
@@ -154,7 +156,7 @@ def _latent_composite(destination: torch.Tensor, source: torch.Tensor, x: int, y
     source = source.to(destination.device, destination.dtype)
     if resize_source:
         source = F.interpolate(source, size=(destination.shape[2], destination.shape[3]), mode="bilinear")
-    source = _repeat_to_batch(source, destination.shape[0])
+    source = repeat_to_batch(source, destination.shape[0])
     left = min(x, destination.shape[3] * multiplier) // multiplier
     top = min(y, destination.shape[2] * multiplier) // multiplier
     h = min(source.shape[2], destination.shape[2] - top)
@@ -164,20 +166,11 @@ def _latent_composite(destination: torch.Tensor, source: torch.Tensor, x: int, y
     else:
         mask = F.interpolate(mask.to(destination).reshape((-1, 1, mask.shape[-2], mask.shape[-1])),
                              size=(source.shape[2], source.shape[3]), mode="bilinear")
-        mask = _repeat_to_batch(mask, source.shape[0])
+        mask = repeat_to_batch(mask, source.shape[0])
     m = mask[:, :, :h, :w]
     region = destination[:, :, top:top + h, left:left + w]
     destination[:, :, top:top + h, left:left + w] = m * source[:, :, :h, :w] + (1 - m) * region
     return destination
-
-
-def _repeat_to_batch(t: torch.Tensor, batch: int) -> torch.Tensor:
-    if t.shape[0] == batch:
-        return t
-    if t.shape[0] > batch:
-        return t[:batch]
-    reps = -(-batch // t.shape[0])
-    return t.repeat(reps, *([1] * (t.ndim - 1)))[:batch]
 
 
 class LatentCompositeMasked:

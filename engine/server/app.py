@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .admission import Admission
 from .logbuffer import LogBuffer
-from .queue import Checkpointer, PromptQueue, PromptStore, open_queue_lock
+from .queue import Checkpointer, PromptQueue, PromptStore, adopt_orphan_queues, open_queue_lock
 from .routes import add_routes
 from .routes_prompt import make_validator
 from .security import MAX_UPLOAD_BYTES_KEY, build_middlewares
@@ -38,6 +38,7 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     os.makedirs(st.paths.user_dir, exist_ok=True)
     lock, db_path = open_queue_lock(st.paths.user_dir, st.config.port, QUEUE_DB_NAME)
     st.store = PromptStore(db_path, st.config.max_history)
+    adopt_orphan_queues(st.store, st.paths.user_dir, QUEUE_DB_NAME)
     st.queue = PromptQueue(st.store, on_change=st.hub.publish_status)
     if st.queue.recovered_errors:
         log.warning("prompts running at earlier crashes recorded as failed: %s", st.queue.recovered_errors)

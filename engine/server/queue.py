@@ -175,6 +175,27 @@ class PromptStore:
                            prompt=json.loads(r[2]), extra_data=json.loads(r[3]), outputs=json.loads(r[4]),
                            attempts=r[6], prompt_json=r[2]), r[5]) for r in rows]
 
+    def adopt_queue(self, other_db: str) -> int:
+        """Move the queue rows of another (unused) queue database into this one, state and attempts kept;
+        the number of rows taken. Rows already here are left (a repeated adoption after a crash takes
+        nothing twice); the other file's history stays where it is."""
+        with self._lock:
+            self._conn.execute("ATTACH DATABASE ? AS other", (other_db,))
+            try:
+                self._conn.execute("BEGIN")
+                try:
+                    cols = "prompt_id, number, prompt, extra_data, outputs, state, attempts, created_at"
+                    n = self._conn.execute(f"INSERT OR IGNORE INTO main.queue({cols}) SELECT {cols} FROM other.queue"
+                                           ).rowcount
+                    self._conn.execute("DELETE FROM other.queue WHERE prompt_id IN (SELECT prompt_id FROM main.queue)")
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._conn.execute("DETACH DATABASE other")
+        return n
+
     def max_number(self) -> float:
         with self._lock:
             row = self._conn.execute("SELECT MAX(number) FROM queue").fetchone()
@@ -324,13 +345,47 @@ class QueueLock:
             self._fd = None
 
 
+def adopt_orphan_queues(store: PromptStore, user_dir: str, name: str = "queue.sqlite3") -> dict[str, int]:
+    """Take over the queued prompts of other servers' queue files in ``user_dir`` that no running server
+    holds (a server that ran on another port and is gone): nothing a server accepted waits for a
+    restart on one exact port. {file: prompts taken}."""
+    stem, ext = os.path.splitext(name)
+    own = os.path.realpath(store.db_path)
+    taken: dict[str, int] = {}
+    try:
+        names = sorted(os.listdir(user_dir))
+    except OSError:
+        return taken
+    for candidate in names:
+        if not (candidate == name or (candidate.startswith(stem + "-") and candidate.endswith(ext))):
+            continue
+        path = os.path.join(user_dir, candidate)
+        if os.path.realpath(path) == own or not os.path.isfile(path):
+            continue
+        lock = QueueLock(path)
+        if not lock.try_acquire():
+            continue   # its server is running
+        try:
+            n = store.adopt_queue(path)
+        except sqlite3.Error as e:
+            log.warning("could not read the queue file %s (%s); its prompts stay there", path, e)
+            n = 0
+        finally:
+            lock.release()
+        if n:
+            log.warning("took over %d prompt(s) queued in %s by a server that is no longer running", n, path)
+            taken[path] = n
+    return taken
+
+
 def open_queue_lock(user_dir: str, port: int | None, name: str = "queue.sqlite3") -> tuple[QueueLock, str]:
     """The lock and database path for this server's durable queue.
 
     One install often runs several servers (one per GPU, each on its own port) from the same folders,
     as ComfyUI allows. The first takes ``queue.sqlite3``; a server that finds it in use keeps its queue
     in ``queue-<port>.sqlite3`` instead, and keeps using that file whenever it exists, so a server restarted
-    on its port finds the prompts it had accepted again even when the first server has gone meanwhile."""
+    on its port finds the prompts it had accepted again even when the first server has gone meanwhile
+    (and a server on any port takes over the queues of servers that are gone: adopt_orphan_queues)."""
     stem, ext = os.path.splitext(name)
     candidates = [name] + ([f"{stem}-{port}{ext}"] if port else [])
     if port and os.path.exists(os.path.join(user_dir, candidates[1])):

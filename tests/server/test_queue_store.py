@@ -170,6 +170,37 @@ def test_a_second_server_on_the_same_folders_keeps_its_queue_per_port(tmp_path):
     other.release()
 
 
+def test_a_server_takes_over_the_queue_of_a_server_that_is_gone(tmp_path):
+    """Prompts accepted by a server that died wait for no restart on its exact port: the next server on
+    those folders takes them over (state and attempts kept), never those of a server still running."""
+    from engine.server.queue import adopt_orphan_queues, open_queue_lock
+
+    user = str(tmp_path)
+    lock_a, path_a = open_queue_lock(user, 8188)       # server A: alive throughout
+    store_a = PromptStore(path_a)
+    store_a.add_many([_item("a1", 0), _item("a2", 1)])
+    lock_b, path_b = open_queue_lock(user, 8189)       # server B: dies with one running and one queued
+    store_b = PromptStore(path_b)
+    store_b.add_many([_item("b1", 0), _item("b2", 1)])
+    store_b.set_state("b1", "running", 1)
+    store_b.close()
+    lock_b.release()
+    lock_c, path_c = open_queue_lock(user, 8190)       # server C starts on another port
+    store_c = PromptStore(path_c)
+    assert adopt_orphan_queues(store_c, user) == {path_b: 2}
+    rows = {item.prompt_id: (state, item.attempts) for item, state in store_c.load_queue()}
+    assert rows == {"b1": ("running", 1), "b2": ("pending", 0)}   # recovery then counts b1's crash
+    assert PromptStore(path_b).load_queue() == []
+    assert adopt_orphan_queues(store_c, user) == {}                # A is alive: its prompts stay with it
+    assert [i.prompt_id for i, _ in store_a.load_queue()] == ["a1", "a2"]
+    store_a.close()
+    lock_a.release()
+    assert adopt_orphan_queues(store_c, user) == {path_a: 2}       # ...until A is gone too
+    q = PromptQueue(store_c)
+    assert sorted(i.prompt_id for i in q.snapshot()[1]) == ["a1", "a2", "b1", "b2"]
+    lock_c.release()
+
+
 def test_recent_history_in_memory_always_agrees_with_the_database(tmp_path):
     """The in-memory copy of the latest entries never answers differently from SQLite: after finishes
     (also of a re-used prompt id), trimming to max_history, deletes and clears."""

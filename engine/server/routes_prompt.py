@@ -116,6 +116,9 @@ async def post_prompt(request: web.Request) -> web.Response:
         extra = {}
     if not isinstance(extra, dict):
         raise bad_request("'extra_data' must be a JSON object")
+    if extra.get("extra_pnginfo") is not None and not isinstance(extra["extra_pnginfo"], dict):
+        # saved into every PNG as {key: JSON text}: anything else would fail only when an image is saved
+        raise bad_request("'extra_data.extra_pnginfo' must be a JSON object")
     targets = body.get("partial_execution_targets")
     if targets is not None and (not isinstance(targets, list) or not all(isinstance(t, str) for t in targets)):
         raise bad_request("'partial_execution_targets' must be a list of node ids (strings)")

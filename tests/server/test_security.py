@@ -244,6 +244,7 @@ def test_decompression_bomb_refused(make_server, tmp_path):
     ("/prompt", b'{"prompt": {}, "prompt_id": "x\\ud800"}', "prompt_id: a string holds an unpaired UTF-16"),
     ("/prompt", b'{"prompt": {"3": {"class_type": "X", "inputs": {"text": "\\udfff"}}}}', "prompt.3.inputs.text"),
     ("/history", b'{"delete": ["\\ud800"]}', "delete[0]"),
+    ("/prompt", b'{"prompt": {}, "extra_data": {"extra_pnginfo": "abc"}}', "extra_pnginfo' must be a JSON object"),
     ("/queue", b'{"delete": ["\\uDBFF"]}', "unpaired UTF-16 surrogate"),
 ])
 def test_bad_json_bodies_get_400_with_message(server, path, raw, needle):

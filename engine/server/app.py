@@ -123,7 +123,11 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
     if not (config.tls_certfile and config.tls_keyfile):
         return None
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(certfile=config.tls_certfile, keyfile=config.tls_keyfile)
+    try:
+        ctx.load_cert_chain(certfile=config.tls_certfile, keyfile=config.tls_keyfile)
+    except (OSError, ssl.SSLError) as e:   # one clear line, not a traceback
+        raise SystemExit(f"error: cannot use --tls-certfile {config.tls_certfile!r} with --tls-keyfile "
+                         f"{config.tls_keyfile!r}: {e}") from None
     return ctx
 
 

@@ -69,6 +69,13 @@ def test_bare_listen_is_every_ipv4_and_ipv6_interface_and_ipv6_is_dropped_where_
     assert usable_hosts(["::1"]) == ["::1"]   # only IPv6 asked: kept, so the bind names the problem
 
 
+def test_missing_tls_files_stop_the_start_with_one_line_naming_them(tmp_path):
+    from engine.server.app import _ssl_context
+    config = ServerConfig(tls_certfile=str(tmp_path / "none.crt"), tls_keyfile=str(tmp_path / "none.key"))
+    with pytest.raises(SystemExit, match="cannot use --tls-certfile .*none.crt.* with --tls-keyfile .*none.key"):
+        _ssl_context(config)
+
+
 def test_auth_token_required_on_http_and_websocket(make_server):
     srv = make_server(auth_token="s3cret")
     for path in ("/queue", "/api/system_stats", "/", "/object_info"):

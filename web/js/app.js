@@ -6,6 +6,7 @@ import { AUTOSAVE_KEY, TYPE_COLORS } from "./constants.js";
 import { defaultGraph } from "./defaultGraph.js";
 import { ExtensionManager } from "./extensions.js";
 import { VIRTUAL_NODE_TYPES, apiToUi, uiToApi } from "./graph.js";
+import { layoutColumns } from "./layout.js";
 import { makeNodeClass, refreshCombos, registerNodeTypes, tooltipAt } from "./nodes.js";
 import { Panels } from "./panels.js";
 import { workflowFromPng } from "./pnginfo.js";
@@ -130,9 +131,11 @@ export class App {
     const x1 = Math.max(...rects.map((r) => r[0] + r[2])) + 20;
     const y1 = Math.max(...rects.map((r) => r[1] + r[3])) + 20;
     const ds = this.canvas.ds;
-    ds.fitToBounds([x0, y0, x1 - x0, y1 - y0], { zoom: 0.95 });
-    // keep text readable: a large graph is shown from its top-left corner instead of shrunk further
-    const clamped = Math.min(Math.max(ds.scale, 0.6), 1.25);
+    ds.fitToBounds([x0, y0, x1 - x0, y1 - y0], { zoom: 1 });
+    // keep text readable: a large graph is shown from its top-left corner instead of shrunk further.
+    // 0.5 stays above low_quality_zoom_threshold (0.45), where litegraph stops drawing text, and lets
+    // the default graph fit beside the side panel on a 1280 px wide screen.
+    const clamped = Math.min(Math.max(ds.scale, 0.5), 1.25);
     if (clamped > ds.scale) {
       ds.offset = [-x0 + 10, -y0 + 10];
     } else if (clamped < ds.scale) {
@@ -142,6 +145,27 @@ export class App {
     }
     ds.scale = clamped;
     this.canvas.setDirty(true, true);
+  }
+
+  /**
+   * Lay out a graph that apiToUi built (columns 380 apart by depth) on the nodes' real sizes:
+   * nodes with widgets wide enough for their labels, columns folded into bands to suit the view's
+   * shape; then fit the view to it.
+   */
+  layoutApiGraph() {
+    const el = this.canvas.canvas;
+    const aspect = el.height > 0 ? el.width / el.height : 1.6;
+    const nodes = this.graph._nodes.slice().sort((a, b) => a.pos[0] - b.pos[0] || a.pos[1] - b.pos[1]);
+    const placed = layoutColumns(nodes.map((n) => ({
+      column: Math.max(0, Math.round((n.pos[0] - 40) / 380)),
+      size: [n.size[0], n.size[1]],
+      hasWidgets: Boolean(n.widgets && n.widgets.length),
+    })), aspect);
+    nodes.forEach((n, i) => {
+      n.pos = placed[i].pos;
+      n.setSize(placed[i].size);
+    });
+    this.fitView();
   }
 
   /** Whether some node lies (partly) inside the canvas' view. */
@@ -333,8 +357,10 @@ export class App {
     if (!data || typeof data !== "object") throw new Error(`${source}: not a JSON object`);
     if (!Array.isArray(data.nodes)) {
       const entries = Object.values(data);
-      if (entries.length && entries.every((e) => e && typeof e === "object" && "class_type" in e)) workflow = apiToUi(data, this.objectInfo);
-      else throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
+      if (entries.length && entries.every((e) => e && typeof e === "object" && "class_type" in e)) {
+        workflow = apiToUi(data, this.objectInfo);
+        workflow.extra.sdflowLayout = true;   // laid out again below, on the nodes' real sizes
+      } else throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
     }
     if (!initial) this.tracker.check();   // the graph being replaced is the state Undo goes back to
     this.nodeErrors = {};
@@ -344,6 +370,10 @@ export class App {
       missing = this.configureGraph(workflow);
     } finally {
       this.pickMissingCombo = false;
+    }
+    if (workflow.extra && workflow.extra.sdflowLayout) {
+      delete workflow.extra.sdflowLayout;
+      this.layoutApiGraph();
     }
     if (!initial) this.graphReplaced();
     if (missing.length) this.panels.error(`${source}: ${missing.length} node type(s) are not installed on this server`, missing.join(", "));

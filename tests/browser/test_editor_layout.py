@@ -1,0 +1,90 @@
+"""Browser QA findings about the editor's layout and input (report /tmp/qa_web/report.md: 17, 21, 25, 26).
+
+Screens of a laptop size, long error titles, the wheel over a prompt box and seeds past 2^53. The tests share
+one server; each opens its own page at the window size the finding was seen at.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("SDFLOW_LAYOUT_SHOTS")   # a folder: save screenshots there to look at
+
+
+def open_at(browser, url: str, width: int, height: int):
+    from tests.browser.conftest import Editor
+
+    context = browser.new_context(viewport={"width": width, "height": height})
+    return context, Editor(context.new_page(), url).open()
+
+
+def shot(ed, name: str) -> None:
+    if SHOTS:
+        ed.js("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        ed.page.screenshot(path=os.path.join(SHOTS, name + ".png"))
+
+
+def nodes_outside_view(ed) -> list[str]:
+    """Nodes (title bar included) not wholly inside the visible canvas, as 'Type #id'."""
+    return ed.js("""() => {
+        const r = app.canvas.canvas.getBoundingClientRect();
+        const clip = { left: Math.max(r.left, 0), top: Math.max(r.top, 0),
+                       right: Math.min(r.right, innerWidth), bottom: Math.min(r.bottom, innerHeight) };
+        const T = 30;
+        return app.graph._nodes.filter((n) => {
+            const [x0, y0] = app.toScreen([n.pos[0], n.pos[1] - T]);
+            const [x1, y1] = app.toScreen([n.pos[0] + n.size[0], n.pos[1] + n.size[1]]);
+            return x0 < clip.left || y0 < clip.top || x1 > clip.right || y1 > clip.bottom;
+        }).map((n) => `${n.type} #${n.id}`); }""")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 900)])
+def test_17_default_graph_fits_a_laptop_screen(browser, server, checkpoint, size):
+    context, ed = open_at(browser, server.url, *size)
+    try:
+        shot(ed, f"default_{size[0]}x{size[1]}")
+        assert nodes_outside_view(ed) == []
+        scale = ed.js("app.canvas.ds.scale")
+        assert scale >= 0.5 and not ed.js("app.canvas.low_quality")
+        assert ed.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("example", ["hires_fix", "sdxl_refiner", "upscale", "controlnet"])
+def test_17_examples_show_every_node_with_readable_widgets(browser, server, checkpoint, example):
+    context, ed = open_at(browser, server.url, 1600, 900)
+    try:
+        page = ed.page
+        page.click("#examples-button")
+        page.locator("#examples-menu button.example", has_text=example).click()
+        page.wait_for_function("(t) => app.graph._nodes.length > 0 && document.title.length > 0", arg=example)
+        page.wait_for_timeout(300)
+        shot(ed, f"example_{example}")
+        assert nodes_outside_view(ed) == []
+        assert ed.js("app.canvas.ds.scale") >= 0.5
+        # nodes with widgets are wide enough for "ckpt_name" and its file name side by side (were ~130 px)
+        assert ed.js("app.graph._nodes.filter((n) => n.widgets && n.widgets.length && n.size[0] < 300).length") == 0
+        assert ed.errors == []
+    finally:
+        context.close()
+
+
+def test_17_toolbar_fits_a_1000px_window_and_help_line_is_off_the_canvas(browser, server, checkpoint):
+    context, ed = open_at(browser, server.url, 1000, 700)
+    try:
+        shot(ed, "toolbar_1000")
+        boxes = ed.js("""() => [...document.querySelectorAll('#toolbar button, #toolbar #progress')]
+            .map((b) => { const r = b.getBoundingClientRect();
+                          return { id: b.id, right: r.right, h: r.height, lh: parseFloat(getComputedStyle(b).lineHeight) || 16 }; })""")
+        assert [b["id"] for b in boxes if b["right"] > 1000] == []
+        one_line = min(b["h"] for b in boxes if b["id"].endswith("-button"))
+        assert [b["id"] for b in boxes if b["id"].endswith("-button") and b["h"] > one_line + 2] == []   # no label wraps
+        help_top = ed.js("document.querySelector('#help').getBoundingClientRect().top")
+        canvas_bottom = ed.js("app.canvas.canvas.getBoundingClientRect().bottom")
+        assert help_top >= canvas_bottom - 1   # the help line is below the canvas, not over nodes
+    finally:
+        context.close()

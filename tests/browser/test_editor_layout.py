@@ -59,10 +59,10 @@ def test_17_examples_show_every_node_with_readable_widgets(browser, server, chec
     context, ed = open_at(browser, server.url, 1600, 900)
     try:
         page = ed.page
+        ed.js("app.graph._nodes.forEach((n) => { n.oldGraph = true; })")
         page.click("#examples-button")
         page.locator("#examples-menu button.example", has_text=example).click()
-        page.wait_for_function("(t) => app.graph._nodes.length > 0 && document.title.length > 0", arg=example)
-        page.wait_for_timeout(300)
+        page.wait_for_function("app.graph._nodes.length > 0 && !app.graph._nodes.some((n) => n.oldGraph)")
         shot(ed, f"example_{example}")
         assert nodes_outside_view(ed) == []
         assert ed.js("app.canvas.ds.scale") >= 0.5
@@ -88,3 +88,27 @@ def test_17_toolbar_fits_a_1000px_window_and_help_line_is_off_the_canvas(browser
         assert help_top >= canvas_bottom - 1   # the help line is below the canvas, not over nodes
     finally:
         context.close()
+
+
+def test_26_a_long_exception_title_wraps_inside_the_messages_panel(browser, server, checkpoint):
+    folder = os.path.join(server.paths.models_dir, "checkpoints")
+    with open(os.path.join(folder, "broken.safetensors"), "wb") as f:
+        f.write(os.urandom(5000))
+    context, ed = open_at(browser, server.url, 1280, 720)
+    try:
+        page = ed.page
+        page.click("#refresh-button")
+        page.wait_for_function("""app.graph.getNodeById(4).widgets.find((w) => w.name === 'ckpt_name')
+            .options.values.includes('broken.safetensors')""")
+        ed.set_widget(4, "ckpt_name", "broken.safetensors")
+        page.click("#queue-button")
+        title = page.locator("#messages .message.error .message-title", has_text="CheckpointError")
+        title.wait_for(timeout=60_000)
+        page.click("#side-tabs button[data-tab=messages]")
+        shot(ed, "error_title")
+        box = title.evaluate("(t) => { const r = t.getBoundingClientRect(); const p = t.closest('.side-panel').getBoundingClientRect();"
+                             " return { right: r.right, panel: p.right, sw: t.scrollWidth, cw: t.clientWidth }; }")
+        assert box["sw"] <= box["cw"] and box["right"] <= box["panel"], box
+    finally:
+        context.close()
+        os.remove(os.path.join(folder, "broken.safetensors"))

@@ -112,3 +112,27 @@ def test_26_a_long_exception_title_wraps_inside_the_messages_panel(browser, serv
     finally:
         context.close()
         os.remove(os.path.join(folder, "broken.safetensors"))
+
+
+def test_25_wheel_over_a_prompt_box_zooms_unless_its_text_overflows(browser, server, checkpoint):
+    context, ed = open_at(browser, server.url, 1600, 900)
+    try:
+        page = ed.page
+        box = page.locator("textarea.sdflow-textarea[data-node='7']")
+        b = box.bounding_box()
+        page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        before = ed.js("app.canvas.ds.scale")
+        page.mouse.wheel(0, -120)   # short text: the canvas zooms in
+        page.wait_for_function("(s) => app.canvas.ds.scale > s + 1e-6", arg=before)
+        zoomed = ed.js("app.canvas.ds.scale")
+        # long text overflowing the box: the wheel scrolls the text and leaves the zoom alone
+        box.fill("\n".join(f"line {i}" for i in range(200)))
+        assert box.evaluate("(t) => t.scrollHeight > t.clientHeight")
+        b = box.bounding_box()
+        page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        page.mouse.wheel(0, 200)
+        page.wait_for_function("document.querySelector(`textarea.sdflow-textarea[data-node='7']`).scrollTop > 0")
+        assert ed.js("app.canvas.ds.scale") == zoomed
+        assert ed.errors == []
+    finally:
+        context.close()

@@ -339,6 +339,7 @@ export function addMarkdown(node, name, value, app) {
   edit.spellcheck = false;
   edit.hidden = true;
   box.append(view, edit);
+  wheelToCanvas(box, app);
   // inline styles: the box is placed like .sdflow-textarea (web/css/app.css), its parts fill it
   Object.assign(box.style, { position: "absolute", left: "0", top: "0", transformOrigin: "0 0", pointerEvents: "auto",
     boxSizing: "border-box" });
@@ -424,6 +425,22 @@ export function placeNodeElement(el, app, node, [x, y, w, h]) {
   el.dataset.node = String(node.id);
 }
 
+/**
+ * The wheel over a text box lying on the canvas: scrolls the text when it overflows, else (or with
+ * Ctrl) zooms the canvas, as ComfyUI does. Without this the DOM box swallowed the wheel: litegraph
+ * listens on its <canvas> only, so the canvas neither zoomed nor did the short text scroll.
+ */
+export function wheelToCanvas(root, app) {
+  root.addEventListener("wheel", (e) => {
+    if (!e.ctrlKey) {
+      for (let t = e.target; t && t !== root.parentNode; t = t.parentNode) {
+        if (t.scrollHeight > t.clientHeight + 1 && getComputedStyle(t).overflowY !== "hidden") return;   // the text scrolls
+      }
+    }
+    app.canvas.processMouseWheel(e);   // zooms about the pointer and calls preventDefault()
+  }, { passive: false });
+}
+
 /** A multiline text widget backed by a DOM textarea positioned over the canvas each frame. */
 export function addTextArea(node, name, value, app, placeholder) {
   const el = document.createElement("textarea");
@@ -439,6 +456,7 @@ export function addTextArea(node, name, value, app, placeholder) {
     pending = setTimeout(() => app.graphChanged(), 400);
   });
   el.addEventListener("keydown", (e) => textKeys(e, app));
+  wheelToCanvas(el, app);
   const widget = {
     type: "customtext",
     name,

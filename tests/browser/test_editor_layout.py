@@ -5,7 +5,9 @@ one server; each opens its own page at the window size the finding was seen at.
 """
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 
 import pytest
 
@@ -133,6 +135,37 @@ def test_25_wheel_over_a_prompt_box_zooms_unless_its_text_overflows(browser, ser
         page.mouse.wheel(0, 200)
         page.wait_for_function("document.querySelector(`textarea.sdflow-textarea[data-node='7']`).scrollTop > 0")
         assert ed.js("app.canvas.ds.scale") == zoomed
+        assert ed.errors == []
+    finally:
+        context.close()
+
+
+def test_21_a_seed_typed_past_2_53_is_clamped_and_queues(browser, server, checkpoint):
+    context, ed = open_at(browser, server.url, 1600, 900)
+    try:
+        page = ed.page
+        ed.set_widget(5, "width", 64)
+        ed.set_widget(5, "height", 64)
+        ed.set_widget(3, "steps", 1)
+        ed.set_widget(3, "control_after_generate", "randomize")
+        pos = ed.js("""() => { const n = app.graph.getNodeById(3); const w = n.widgets.find((x) => x.name === 'seed');
+            return app.toScreen([n.pos[0] + n.size[0] / 2, n.pos[1] + w.y + 10]); }""")
+        page.mouse.click(*pos)   # litegraph's value prompt
+        page.wait_for_selector(".graphdialog input")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("18446744073709551615")
+        page.keyboard.press("Enter")
+        page.wait_for_function("app.graph.getNodeById(3).widgets.find((w) => w.name === 'seed').value !== 156680208700286")
+        assert ed.widget(3, "seed") == 2**53 - 1
+        # a value set from script (or a loaded workflow) past the exact range is clamped too
+        ed.set_widget(3, "seed", 18446744073709551615)
+        assert ed.widget(3, "seed") == 2**53 - 1
+        pid = ed.queue_and_wait(lambda: page.click("#queue-button"))
+        with urllib.request.urlopen(f"{server.url}/history/{pid}") as r:
+            entry = json.load(r)[pid]
+        assert entry["prompt"][2]["3"]["inputs"]["seed"] == 2**53 - 1
+        assert entry["status"]["status_str"] == "success"
+        assert ed.widget(3, "seed") != 2**53 - 1   # randomize ran after the (accepted) queue
         assert ed.errors == []
     finally:
         context.close()

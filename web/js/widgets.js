@@ -25,6 +25,19 @@ export function snapInt(value, { min = -Number.MAX_SAFE_INTEGER, max = Number.MA
   return Math.min(Math.max(v, min), max);
 }
 
+/** Clamp numbers set on an INT widget to the range a JavaScript number holds exactly (±(2^53 - 1)). */
+function keepExact(w) {
+  let value = w.value;
+  Object.defineProperty(w, "value", {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (v) => {
+      value = typeof v === "number" && Math.abs(v) > Number.MAX_SAFE_INTEGER ? Math.sign(v) * Number.MAX_SAFE_INTEGER : v;
+    },
+  });
+}
+
 function decimals(step) {
   const s = String(step);
   return s.includes(".") ? s.split(".")[1].length : 0;
@@ -53,10 +66,16 @@ export function addWidgetFor(node, entry, app) {
   switch (entry.type) {
     case "INT": {
       const step = Number(o.step ?? 1) || 1;
-      const limits = { min: o.min ?? -Number.MAX_SAFE_INTEGER, max: o.max ?? Number.MAX_SAFE_INTEGER, step };
+      // JavaScript numbers are exact up to 2^53 only: a seed's max (2^64 - 1) typed in became
+      // 18446744073709551616, which the server refused (shown as ...552000), and since a failed queue
+      // runs no control_after_generate, the seed stayed refused. Typed, set and loaded values are
+      // kept within the exact range instead.
+      const safe = Number.MAX_SAFE_INTEGER;
+      const limits = { min: Math.max(Number(o.min ?? -safe), -safe), max: Math.min(Number(o.max ?? safe), safe), step };
       w = node.addWidget("number", entry.name, Number(o.default ?? o.min ?? 0), (v) => {
         w.value = snapInt(v, limits);
       }, { min: limits.min, max: limits.max, step2: step, precision: 0 });
+      keepExact(w);
       break;
     }
     case "FLOAT": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 from typing import Any, Callable
 
 from aiohttp import web
@@ -183,8 +184,19 @@ class PromptServer:
         if event == BinaryEventTypes.UNENCODED_PREVIEW_IMAGE:
             self._send_preview(data, sid)
             return
-        raise ValueError(f"PromptServer.send_sync: binary event {event!r} is not supported (only "
-                         "UNENCODED_PREVIEW_IMAGE with (format, PIL image, max_size))")
+        if isinstance(event, int) and not isinstance(event, bool) and isinstance(data, (bytes, bytearray)):
+            # ComfyUI's send_bytes: a 4-byte big-endian event type, then the bytes (TEXT, encoded previews)
+            self._hub.publish_binary(struct.pack(">I", event) + bytes(data), sid)
+            return
+        raise ValueError(f"PromptServer.send_sync: binary event {event!r} needs bytes (or, for "
+                         "UNENCODED_PREVIEW_IMAGE, (format, PIL image, max_size)), got {type(data).__name__}")
+
+    def send_progress_text(self, text: str | bytes, node_id: Any, sid: str | None = None) -> None:
+        """Text shown on a node while it runs (ComfyUI's binary TEXT frame: type 3, a 4-byte length, the node
+        id, the UTF-8 text), to ``sid`` or, without one, to every client."""
+        body = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        node = str(node_id).encode("utf-8")
+        self.send_sync(BinaryEventTypes.TEXT, struct.pack(">I", len(node)) + node + body, sid)
 
     def _send_preview(self, data: Any, sid: str | None) -> None:
         """(format, PIL image, max_size) -> preview frames in that format (JPEG or PNG; type 1, or 4 with the

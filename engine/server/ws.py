@@ -169,6 +169,12 @@ class Hub:
             return
         self._post((frame_plain, sid, droppable, frame_meta))
 
+    def publish_binary(self, frame: bytes, sid: str | None) -> None:
+        """A binary frame as it is (e.g. ComfyUI's TEXT frames), never skipped for a lagging client."""
+        if not self.clients or (sid is not None and sid not in self.clients):
+            return
+        self._post((frame, sid, False, None))
+
     # -- loop side ------------------------------------------------------------
     def _drain(self) -> None:
         """Loop side: hand everything published so far to the clients' queues, in order."""

@@ -487,3 +487,25 @@ def test_new_nodes_made_in_the_editor_queue_with_their_default_widget_values(ed,
     for key in ("prev", "prev2"):
         ed.page.wait_for_function("(id) => app.graph.getNodeById(id).imgs?.[0]?.naturalWidth > 0", arg=ids[key])
     assert_clean(ed)
+
+
+def test_progress_text_frames_show_on_their_node(ed):
+    """PromptServer.send_progress_text (custom nodes; tests/compat checks the server side) sends a binary TEXT
+    frame (type 3, node id length, node id, UTF-8 text): the editor shows the text on that node of the running
+    prompt, and ignores frames of a prompt queued from a graph loaded before."""
+    ed.js("app.clearGraph(); window.__pa = app.addNode('PreviewAny', [100, 100]);")
+    frame = """([id, text, pid]) => {
+        const enc = new TextEncoder(), node = enc.encode(id), body = enc.encode(text);
+        const buf = new ArrayBuffer(8 + node.length + body.length), view = new DataView(buf);
+        view.setUint32(0, 3); view.setUint32(4, node.length);
+        new Uint8Array(buf, 8).set(node); new Uint8Array(buf, 8 + node.length).set(body);
+        app.runningPromptId = pid;
+        app.api.onMessage({ data: buf });
+        const w = window.__pa.widgets?.find((x) => x.name === 'preview_text');
+        return w ? w.value : null; }"""
+    node_id = str(ed.js("window.__pa.id"))
+    ed.js("app.promptGeneration.set('old-prompt', app.graphGeneration - 1)")
+    assert ed.js(frame, [node_id, "from a graph loaded before", "old-prompt"]) in (None, "")   # not shown
+    ed.js("app.promptGeneration.set('this-prompt', app.graphGeneration)")
+    assert ed.js(frame, [node_id, "width: 64, height: 48 ✓", "this-prompt"]) == "width: 64, height: 48 ✓"
+    ed.js("app.runningPromptId = null")

@@ -102,7 +102,10 @@ def test_v1_node_runs_with_progress_and_pack_events(live):
     progress = [(m["data"]["value"], m["data"]["max"]) for m in msgs if m["type"] == "progress"]
     assert progress == [(1, 3), (2, 3), (3, 3)]
     assert [m["data"] for m in msgs if m["type"] == "my_pack.step"] == [{"node": "1", "step": i} for i in (1, 2, 3)]
-    previews = [f for f in frames if isinstance(f, bytes)]
+    binary = [f for f in frames if isinstance(f, bytes)]
+    texts = [f for f in binary if f[:4] == (3).to_bytes(4, "big")]   # send_progress_text: ComfyUI's TEXT frame
+    assert texts == [(3).to_bytes(4, "big") + (1).to_bytes(4, "big") + b"1" + "counted 3 steps ✓".encode()]
+    previews = [f for f in binary if f not in texts]
     assert len(previews) == 1 and previews[0][:4] == (1).to_bytes(4, "big")   # plain JPEG preview frame
     assert previews[0][8:11] == b"\xff\xd8\xff"
     executed = [m["data"] for m in msgs if m["type"] == "executed"]

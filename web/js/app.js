@@ -599,6 +599,11 @@ export class App {
       if (!node.previewImage) node.ensureImageSpace?.();
       node.previewImage = img;
     });
+    on("progress_text", (frame) => {
+      // PromptServer.send_progress_text (custom nodes): the text shows on that node of the running prompt
+      if (!this.eventsApply(this.runningPromptId)) return;
+      this.nodeForApiId(frame.nodeId)?.showText?.(frame.text);
+    });
     on("connected", () => this.panels.setConnected(true));
     on("disconnected", () => this.panels.setConnected(false));
   }

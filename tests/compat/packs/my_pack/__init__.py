@@ -99,6 +99,7 @@ class SlowCounter(ComfyNodeABC):
             pbar.update(1)
             server = PromptServer.instance
             server.send_sync("my_pack.step", {"node": server.last_node_id, "step": i + 1}, server.client_id)
+        PromptServer.instance.send_progress_text(f"counted {steps} steps ✓", unique_id, server.client_id)
         from PIL import Image
         PromptServer.instance.send_sync(BinaryEventTypes.UNENCODED_PREVIEW_IMAGE,
                                         ("JPEG", Image.new("RGB", (16, 8), (255, 0, 0)), 512), server.client_id)

@@ -186,7 +186,7 @@ class PromptServer:
             return
         if isinstance(event, int) and not isinstance(event, bool) and isinstance(data, (bytes, bytearray)):
             # ComfyUI's send_bytes: a 4-byte big-endian event type, then the bytes (TEXT, encoded previews)
-            self._hub.publish_binary(struct.pack(">I", event) + bytes(data), sid)
+            self._hub.publish_preview(struct.pack(">I", event) + bytes(data), None, sid, droppable=False)
             return
         raise ValueError(f"PromptServer.send_sync: binary event {event!r} needs bytes (or, for "
                          "UNENCODED_PREVIEW_IMAGE, (format, PIL image, max_size)), got {type(data).__name__}")

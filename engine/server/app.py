@@ -175,17 +175,16 @@ def usable_hosts(hosts: Sequence[str]) -> list[str]:
     ``0.0.0.0,::`` as ComfyUI does; a host without IPv6 then serves IPv4 instead of failing to start)."""
     import socket
 
-    def ipv6_ok() -> bool:
-        if not socket.has_ipv6:
-            return False
+    if not any(":" in h for h in hosts):
+        return list(hosts)
+    ipv6 = socket.has_ipv6
+    if ipv6:
         try:
             with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
                 s.bind(("::1", 0))
-            return True
         except OSError:
-            return False
-
-    kept = [h for h in hosts if ":" not in h or ipv6_ok()]
+            ipv6 = False
+    kept = [h for h in hosts if ":" not in h or ipv6]
     if len(kept) < len(hosts):
         log.warning("IPv6 is not available here; not listening on %s", ", ".join(h for h in hosts if h not in kept))
     return kept or list(hosts)   # nothing left: let the bind report the error

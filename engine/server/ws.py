@@ -162,18 +162,14 @@ class Hub:
     def publish_status(self, remaining: int) -> None:
         self.publish("status", {"status": {"exec_info": {"queue_remaining": remaining}}})
 
-    def publish_preview(self, frame_plain: bytes, frame_meta: bytes, sid: str | None, droppable: bool = True) -> None:
-        """Binary preview: type-4 frame to clients that announced supports_preview_metadata, else type 1.
-        droppable: a lagging client may skip it (sampling previews); False for images that are a node's output."""
-        if not self.clients:
-            return
-        self._post((frame_plain, sid, droppable, frame_meta))
-
-    def publish_binary(self, frame: bytes, sid: str | None) -> None:
-        """A binary frame as it is (e.g. ComfyUI's TEXT frames), never skipped for a lagging client."""
+    def publish_preview(self, frame_plain: bytes, frame_meta: bytes | None, sid: str | None,
+                        droppable: bool = True) -> None:
+        """A binary frame: ``frame_meta`` (type 4) to clients that announced supports_preview_metadata, else
+        ``frame_plain`` (type 1, or any frame as it is when frame_meta is None, e.g. ComfyUI's TEXT frames).
+        droppable: a lagging client may skip it (sampling previews); False for what a node sends as output."""
         if not self.clients or (sid is not None and sid not in self.clients):
             return
-        self._post((frame, sid, False, None))
+        self._post((frame_plain, sid, droppable, frame_meta))
 
     # -- loop side ------------------------------------------------------------
     def _drain(self) -> None:

@@ -5,7 +5,7 @@ import { ApiClient, newId } from "./api.js";
 import { AUTOSAVE_KEY, TYPE_COLORS } from "./constants.js";
 import { defaultGraph } from "./defaultGraph.js";
 import { ExtensionManager } from "./extensions.js";
-import { VIRTUAL_NODE_TYPES, apiToUi, uiToApi } from "./graph.js";
+import { VIRTUAL_NODE_TYPES, apiToUi, isApiPrompt, uiToApi } from "./graph.js";
 import { layoutColumns } from "./layout.js";
 import { makeNodeClass, refreshCombos, registerNodeTypes, tooltipAt } from "./nodes.js";
 import { Panels } from "./panels.js";
@@ -354,13 +354,14 @@ export class App {
    */
   loadGraphData(data, source = "workflow", { initial = false } = {}) {
     let workflow = data;
+    let fromApi = false;   // an API prompt is laid out again below, on the nodes' real sizes
     if (!data || typeof data !== "object") throw new Error(`${source}: not a JSON object`);
     if (!Array.isArray(data.nodes)) {
-      const entries = Object.values(data);
-      if (entries.length && entries.every((e) => e && typeof e === "object" && "class_type" in e)) {
-        workflow = apiToUi(data, this.objectInfo);
-        workflow.extra.sdflowLayout = true;   // laid out again below, on the nodes' real sizes
-      } else throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
+      if (!isApiPrompt(data)) {
+        throw new Error(`${source}: neither a UI workflow (no "nodes" list) nor an API prompt (no "class_type" entries)`);
+      }
+      workflow = apiToUi(data, this.objectInfo);
+      fromApi = true;
     }
     if (!initial) this.tracker.check();   // the graph being replaced is the state Undo goes back to
     this.nodeErrors = {};
@@ -371,10 +372,7 @@ export class App {
     } finally {
       this.pickMissingCombo = false;
     }
-    if (workflow.extra && workflow.extra.sdflowLayout) {
-      delete workflow.extra.sdflowLayout;
-      this.layoutApiGraph();
-    }
+    if (fromApi) this.layoutApiGraph();
     if (!initial) this.graphReplaced();
     if (missing.length) this.panels.error(`${source}: ${missing.length} node type(s) are not installed on this server`, missing.join(", "));
     if (initial) this.tracker.reset();
@@ -553,8 +551,7 @@ export class App {
         this.finishedPrompts.add(d.prompt_id);
         this.promptGeneration.delete(d.prompt_id);   // no more events come for it
         if (d.prompt_id === this.lastPromptId) this.runDone = true;
-        this.panels.refreshHistory();
-        this.panels.refreshQueue();
+        // Queue and History were refreshed by the "status" sent just before (the count dropped)
       }
       this.canvas.setDirty(true, true);
     });
@@ -667,12 +664,6 @@ export class App {
   }
 
   /**
-   * Files dropped anywhere on the page: an image dropped on an image-upload node (LoadImage) is
-   * uploaded into it; anything else loads as a workflow. The whole page takes file drops so that
-   * one dropped on the side panel or the toolbar does not make the browser open the file, leaving
-   * the editor. Drags without files (text into a prompt box) keep the browser's behaviour.
-   */
-  /**
    * Ctrl+V outside text boxes: a workflow (UI or API JSON text) in the system clipboard loads, as
    * in ComfyUI; anything else pastes litegraph's own node clipboard. litegraph pastes on keydown,
    * before the browser's paste event shows what the clipboard holds, so its keydown is held back
@@ -709,6 +700,12 @@ export class App {
     });
   }
 
+  /**
+   * Files dropped anywhere on the page: an image dropped on an image-upload node (LoadImage) is
+   * uploaded into it; anything else loads as a workflow. The whole page takes file drops so that
+   * one dropped on the side panel or the toolbar does not make the browser open the file, leaving
+   * the editor. Drags without files (text into a prompt box) keep the browser's behaviour.
+   */
   bindDrop() {
     const hasFiles = (e) => Array.from(e.dataTransfer?.types || []).includes("Files");
     document.addEventListener("dragover", (e) => {
@@ -796,7 +793,5 @@ function workflowFromText(text) {
     return null;   // text that only looks like JSON: not a workflow, litegraph's paste goes on
   }
   if (!data || typeof data !== "object") return null;
-  if (Array.isArray(data.nodes)) return data;
-  const entries = Object.values(data);
-  return entries.length && entries.every((v) => v && typeof v === "object" && "class_type" in v) ? data : null;
+  return Array.isArray(data.nodes) || isApiPrompt(data) ? data : null;
 }

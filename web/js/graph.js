@@ -294,6 +294,13 @@ export function uiToApi(workflow, objectInfo, rnd = Math.random) {
   return prompt;
 }
 
+/** Whether data is an API prompt: a non-empty {id: {class_type, ...}} object. */
+export function isApiPrompt(data) {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return false;
+  const entries = Object.values(data);
+  return entries.length > 0 && entries.every((e) => e && typeof e === "object" && "class_type" in e);
+}
+
 /** Build a UI workflow (0.4) from an API prompt, laying nodes out in columns by depth. */
 export function apiToUi(prompt, objectInfo) {
   const ids = Object.keys(prompt);

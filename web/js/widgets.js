@@ -195,7 +195,6 @@ export function addRemoteOptions(node, widget, remote, app) {
   });
 }
 
-/** POST an image to /api/upload/image into the folder ("input", "output" or "temp"): the server's {name, subfolder, type}. */
 /**
  * The upload button of image_upload combos (LoadImage): picks a file and hands it to app.uploadToNode,
  * which POSTs it into the input's image_folder (LoadImageOutput: "output", as ComfyUI's frontend),

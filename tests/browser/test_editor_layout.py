@@ -75,6 +75,27 @@ def test_17_examples_show_every_node_with_readable_widgets(browser, server, chec
         context.close()
 
 
+def test_an_api_prompt_is_laid_out_once_and_the_users_positions_then_stay(browser, server, checkpoint):
+    """The relayout of a loaded API prompt leaves no mark in the saved workflow: after the user moves a node,
+    a reload (autosave) and a re-load of the saved file keep the user's position."""
+    context, ed = open_at(browser, server.url, 1600, 900)
+    try:
+        page = ed.page
+        page.click("#examples-button")
+        page.locator("#examples-menu button.example", has_text="upscale").click()
+        page.wait_for_function("app.graph._nodes.some((n) => n.type === 'ImageUpscaleWithModel')")
+        saved = ed.js("app.graph.serialize()")
+        assert "sdflowLayout" not in (saved.get("extra") or {})
+        ed.js("const n = app.graph._nodes[0]; n.pos = [1234, 567]; app.graphChanged();")
+        page.reload()
+        page.wait_for_function("window.app && app.graph && app.graph._nodes.length > 0")
+        assert ed.js("Array.from(app.graph._nodes[0].pos)") == [1234, 567]
+        ed.js("(w) => app.loadGraphData(w, 'saved file')", ed.js("app.graph.serialize()"))
+        assert ed.js("Array.from(app.graph._nodes[0].pos)") == [1234, 567]
+    finally:
+        context.close()
+
+
 def test_17_toolbar_fits_a_1000px_window_and_help_line_is_off_the_canvas(browser, server, checkpoint):
     context, ed = open_at(browser, server.url, 1000, 700)
     try:

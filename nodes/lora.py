@@ -35,18 +35,16 @@ def split_lora(lora_sd: dict, model, clip, name: str) -> tuple[dict, dict, list[
 def apply_lora(model, clip, lora_sd: dict, strength_model: float, strength_clip: float, name: str):
     """Clones of model/clip carrying the LoRA's patches (a handle with strength 0 is passed through);
     returns (model, clip, unmatched LoRA keys)."""
-    from engine.diffusion.lycoris import at_strength  # OFT/BOFT follow ComfyUI's own strength rule
-
     model_p, clip_p, unmatched = split_lora(lora_sd, model, clip, name)
     new_model, new_clip = model, clip
     if model is not None and strength_model != 0:
         new_model = model.clone()
-        missed = new_model.add_patches(at_strength(model_p, strength_model), strength_model)
+        missed = new_model.add_patches(model_p, strength_model)
         if missed:
             log.warning("%s: %d model patch keys matched no weight: %s", name, len(missed), ", ".join(missed[:10]))
     if clip is not None and strength_clip != 0:
         new_clip = clip.clone()
-        missed = new_clip.add_patches(at_strength(clip_p, strength_clip), strength_clip)
+        missed = new_clip.add_patches(clip_p, strength_clip)
         if missed:
             log.warning("%s: %d clip patch keys matched no weight: %s", name, len(missed), ", ".join(missed[:10]))
     if not model_p and not clip_p:

@@ -47,12 +47,9 @@ class OtherWeight:
         return original_tensor(self.module, self.key)
 
     def value(self, device) -> torch.Tensor:
-        w = self.original().to(device=device, dtype=torch.float32, copy=True)
-        for strength, adapter in self.patches:
-            if strength != 0.0:
-                at = getattr(adapter, "delta_at_strength", None)
-                w += strength * (adapter.delta(w) if at is None else at(w, strength))
-        return w
+        from engine.diffusion.patching import apply_patches
+        return apply_patches(self.original().to(device=device, dtype=torch.float32, copy=True), self.patches,
+                             self.key)
 
 
 class TowardsPatch:

@@ -19,8 +19,7 @@ multiplies it by the node strength.  Formulas (facts from KohakuBlueleaf/LyCORIS
   ``W + s · (W' − W)``.  See :class:`DoraPatch` for the norm ComfyUI takes on the output axis.
 
 OFT and BOFT live in :mod:`engine.diffusion.oft`.  Adapters whose change is not linear in the strength
-(those two) offer ``delta_at_strength(weight, s)``; the Patcher uses it for them, and :func:`at_strength`
-binds the strength into them beforehand where a caller wants the bound form.
+(those two) offer ``delta_at_strength(weight, s)``, which the Patcher uses for them.
 """
 from __future__ import annotations
 
@@ -265,25 +264,3 @@ class DoraPatch:
             norm = calc.transpose(0, 1).reshape(in_c, -1).norm(dim=1).reshape(1, in_c, *ones)
         norm = norm + torch.finfo(torch.float32).eps
         return calc * (m / norm) - w
-
-
-class StrengthBound:
-    """An adapter whose change is not linear in the strength, bound to the strength it is added with.
-
-    ``delta(W)`` is ``inner.delta_at_strength(W, s)``: the Patcher adds ``s`` times it, which is the
-    inner adapter's rule at strength ``s``.
-    """
-
-    def __init__(self, inner, strength: float):
-        self.inner = inner
-        self.strength = float(strength)
-        self.kind = getattr(inner, "kind", type(inner).__name__)
-
-    def delta(self, weight: torch.Tensor) -> torch.Tensor:
-        return self.inner.delta_at_strength(weight, self.strength)
-
-
-def at_strength(patches: dict, strength: float) -> dict:
-    """The patches to add with ``strength``: those with ``delta_at_strength`` bound to it (others as they are)."""
-    return {key: StrengthBound(p, strength) if hasattr(p, "delta_at_strength") else p
-            for key, p in patches.items()}

@@ -19,8 +19,7 @@ with the identity, ``R(s) = s · R + (1 - s) · I`` (per butterfly factor for BO
 with it and rescaled, and ``s`` times that change is added: ``W + s · (rescale · R(s)ᵀW − W)``.  For OFT
 without ``rescale`` this is ComfyUI's ``W + s² · (Rᵀ − I)W``.  ComfyUI's OFT loads ``rescale`` but never
 applies it (its BOFT and LyCORIS both do); we apply it.  The Patcher multiplies a delta by ``s`` once, so
-these adapters offer :meth:`delta_at_strength` and :func:`engine.diffusion.lycoris.at_strength` binds the
-strength before the patches are added.
+these adapters offer :meth:`delta_at_strength`, which the Patcher calls with the patch's strength.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Iterable, Protocol
 
 import torch
 
@@ -115,6 +115,21 @@ def restore(module: torch.nn.Module) -> None:
             p._cache.clear()
 
 
+def apply_patches(w: torch.Tensor, patches: Iterable[tuple[float, WeightAdapter]], key: str) -> torch.Tensor:
+    """Add ``(strength, adapter)`` patches, in order, to the fp32 weight ``w`` (in place; returned).
+
+    Each adapter sees the running weight (DoRA normalises it); adapters whose change is not linear in
+    the strength (OFT/BOFT) give the change at that strength themselves (``delta_at_strength``)."""
+    for strength, adapter in patches:
+        if strength != 0.0:
+            try:
+                at = getattr(adapter, "delta_at_strength", None)
+                w += strength * (adapter.delta(w) if at is None else at(w, strength))
+            except (RuntimeError, ValueError) as e:
+                raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
+    return w
+
+
 class Patcher:
     """Patch list over a shared module; ``clone()`` shares the module, copies the list.
 
@@ -160,21 +175,9 @@ class Patcher:
 
     def patched_weight(self, key: str, original: torch.Tensor) -> torch.Tensor:
         """The weight ``key`` with this patcher's patches applied (a new tensor, fp32 math)."""
-        w = original.to(torch.float32, copy=True)
-        for strength, adapter in self.patches.get(key, ()):
-            if strength != 0.0:
-                try:
-                    # the running fp32 weight (DoRA normalises it); adapters whose change is not linear in
-                    # the strength (OFT/BOFT) give the change at this strength themselves
-                    at = getattr(adapter, "delta_at_strength", None)
-                    w += strength * (adapter.delta(w) if at is None else at(w, strength))
-                except (RuntimeError, ValueError) as e:
-                    raise ValueError(f"patch for weight {key!r} does not fit it: {e}") from None
-        if is_fp8(original.dtype):
-            out = stochastic_round(w, original.dtype, seed_for_key(self.seed_prefix + key))
-            if original.dim() == 4 and original.is_contiguous(memory_format=torch.channels_last):
-                out = out.contiguous(memory_format=torch.channels_last)
-            return out
+        w = apply_patches(original.to(torch.float32, copy=True), self.patches.get(key, ()), key)
+        if is_fp8(original.dtype):   # the fp32 copy and stochastic_round keep a channels-last layout
+            return stochastic_round(w, original.dtype, seed_for_key(self.seed_prefix + key))
         return w.to(original.dtype)
 
     def apply(self) -> torch.nn.Module:

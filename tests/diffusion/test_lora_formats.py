@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from engine.diffusion.checkpoint import load_checkpoint
 from engine.diffusion.device import DeviceManager
 from engine.diffusion.lora import LoraPatch, clip_key_map, convert_lora, unet_key_map
-from engine.diffusion.lycoris import DoraPatch, GloraPatch, StrengthBound, at_strength
+from engine.diffusion.lycoris import DoraPatch, GloraPatch
 from engine.diffusion.oft import BoftPatch, OftPatch, cayley
 from engine.diffusion.patching import Patcher
 from tests.tinymodels import tiny_models  # noqa: F401
@@ -58,12 +58,12 @@ def _rand(*shape: int, scale: float = 0.3) -> torch.Tensor:
 
 
 def _patched(weight: torch.Tensor, adapters: list[tuple[object, float]]) -> torch.Tensor:
-    """The weight a Patcher gives for a module holding ``weight``, the strength bound as the LoRA node does."""
+    """The weight a Patcher gives for a module holding ``weight``, as the LoRA node adds patches."""
     mod = torch.nn.Module()
     mod.w = torch.nn.Parameter(weight.clone(), requires_grad=False)
     p = Patcher(mod)
     for adapter, s in adapters:
-        assert p.add_patches(at_strength({"w": adapter}, s), s) == []
+        assert p.add_patches({"w": adapter}, s) == []
     with p.use() as m:
         got = m.w.detach().clone()
     assert torch.equal(mod.w, weight)  # the original is back, bit for bit
@@ -196,14 +196,6 @@ def test_oft_strength_is_comfyui_square_rule_and_rescale_is_applied(sd1):
     for s in (0.5, -0.7, 2.0):
         assert torch.allclose(_patched(w, [(oft, s)]), w + s * s * full, atol=1e-5), s
     assert not torch.allclose(_patched(w, [(oft, 0.5)]), w + 0.5 * full, atol=1e-4)
-    assert isinstance(at_strength({"k": oft}, 0.5)["k"], StrengthBound)
-    # the Patcher follows the same rule for an adapter added without at_strength (custom nodes, shims)
-    mod = torch.nn.Module()
-    mod.w = torch.nn.Parameter(w.clone(), requires_grad=False)
-    plain = Patcher(mod)
-    assert plain.add_patches({"w": oft}, 0.5) == []
-    with plain.use() as m:
-        assert torch.allclose(m.w, w + 0.25 * full, atol=1e-5)
     # rescale [out, 1] multiplies the rotated weight per output channel (LyCORIS; ComfyUI's OFT drops it)
     rescale = _rand(256, 1).abs() + 0.5
     stem = _kohya(FF)
@@ -448,7 +440,7 @@ def test_a_shape_mismatch_names_the_weight_and_the_layer(sd1, keys, kind):
     mp, _, unmatched = convert_lora(sd, *_maps(model, clip))
     assert unmatched == [] and mp[TO_K].kind == kind
     h = model.clone()
-    h.add_patches(at_strength(mp, 1.0), 1.0)
+    h.add_patches(mp, 1.0)
     before = model.unet.get_parameter(TO_K).detach().clone()
     with pytest.raises(ValueError, match=rf"{TO_K}.*{kind} '{stem}'"):
         h.apply_model(torch.zeros(1, 4, 8, 8), torch.tensor([1]), torch.zeros(1, 77, 32))
@@ -534,7 +526,7 @@ def test_formats_file_patches_tiny_sd1_and_restores_bit_exactly(sd1, tmp_path):
     assert m0 is model and c0 is clip
     mp, _, _ = convert_lora(lora, *_maps(model, clip))
     z = model.clone()
-    z.add_patches(at_strength(mp, 0.0), 0.0)
+    z.add_patches(mp, 0.0)
     assert torch.equal(z.apply_model(x, t, ctx), base)
     with z.patcher.use() as unet:
         assert all(torch.equal(v, before[k]) for k, v in unet.state_dict().items())

@@ -4,14 +4,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from engine.diffusion.sampling.conditioning import repeat_to_batch
+
 from ._common import MAX_RESOLUTION
-
-
-def _to_batch(t: torch.Tensor, batch: int) -> torch.Tensor:
-    if t.shape[0] == batch:
-        return t
-    reps = -(-batch // t.shape[0])
-    return t.repeat(reps, *([1] * (t.ndim - 1)))[:batch]
 
 
 def composite(destination: torch.Tensor, source: torch.Tensor, x: int, y: int, mask: torch.Tensor | None,
@@ -20,13 +15,13 @@ def composite(destination: torch.Tensor, source: torch.Tensor, x: int, y: int, m
     out = destination.clone()
     if resize_source:
         source = F.interpolate(source, size=out.shape[2:], mode="bilinear")
-    source = _to_batch(source.to(out.device, out.dtype), out.shape[0])
+    source = repeat_to_batch(source.to(out.device, out.dtype), out.shape[0])
     if mask is None:
         mask = torch.ones_like(source[:, :1])
     else:
         mask = F.interpolate(mask.reshape((-1, 1, mask.shape[-2], mask.shape[-1])).to(out.device, out.dtype),
                              size=source.shape[2:], mode="bilinear")
-        mask = _to_batch(mask, source.shape[0])
+        mask = repeat_to_batch(mask, source.shape[0])
     x = min(x, out.shape[3])
     y = min(y, out.shape[2])
     h = min(source.shape[2], out.shape[2] - y)

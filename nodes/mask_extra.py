@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
-
-from engine.diffusion.sampling.conditioning import repeat_to_batch
 
 from ._common import MAX_RESOLUTION, NodeInputError
+from .image_composite import composite
 from .image_io import PreviewImage
 from .mask import as_batch
 
@@ -147,32 +145,6 @@ class MaskPreview(PreviewImage):
         return self.save_images(preview, filename_prefix, prompt, extra_pnginfo)
 
 
-def _latent_composite(destination: torch.Tensor, source: torch.Tensor, x: int, y: int, mask: torch.Tensor | None,
-                      multiplier: int, resize_source: bool) -> torch.Tensor:
-    """Masked paste of BCHW `source` into `destination` (modified in place) at (x, y) in units of
-    `multiplier` pixels; the mask (1 = source) is resized bilinearly to the source size."""
-    if x < 0 or y < 0:
-        raise NodeInputError(f"LatentCompositeMasked: x and y must be >= 0, got ({x}, {y})")
-    source = source.to(destination.device, destination.dtype)
-    if resize_source:
-        source = F.interpolate(source, size=(destination.shape[2], destination.shape[3]), mode="bilinear")
-    source = repeat_to_batch(source, destination.shape[0])
-    left = min(x, destination.shape[3] * multiplier) // multiplier
-    top = min(y, destination.shape[2] * multiplier) // multiplier
-    h = min(source.shape[2], destination.shape[2] - top)
-    w = min(source.shape[3], destination.shape[3] - left)
-    if mask is None:
-        mask = torch.ones_like(source)
-    else:
-        mask = F.interpolate(mask.to(destination).reshape((-1, 1, mask.shape[-2], mask.shape[-1])),
-                             size=(source.shape[2], source.shape[3]), mode="bilinear")
-        mask = repeat_to_batch(mask, source.shape[0])
-    m = mask[:, :, :h, :w]
-    region = destination[:, :, top:top + h, left:left + w]
-    destination[:, :, top:top + h, left:left + w] = m * source[:, :, :h, :w] + (1 - m) * region
-    return destination
-
-
 class LatentCompositeMasked:
     CATEGORY = "latent"
     RETURN_TYPES = ("LATENT",)
@@ -197,9 +169,10 @@ class LatentCompositeMasked:
         if destination["samples"].shape[1] != source["samples"].shape[1]:
             raise NodeInputError(f"LatentCompositeMasked: destination has {destination['samples'].shape[1]} "
                                  f"channels but source has {source['samples'].shape[1]}")
+        if x < 0 or y < 0:
+            raise NodeInputError(f"LatentCompositeMasked: x and y must be >= 0, got ({x}, {y})")
         out = destination.copy()
-        out["samples"] = _latent_composite(destination["samples"].clone(), source["samples"], x, y, mask, 8,
-                                           resize_source)
+        out["samples"] = composite(destination["samples"], source["samples"], x // 8, y // 8, mask, resize_source)
         return (out,)
 
 

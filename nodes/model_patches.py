@@ -11,6 +11,7 @@ which our attention layers (fused scaled-dot-product attention) do not expose.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
@@ -457,6 +458,7 @@ class PerpNeg:
         return (m,)
 
 
+@functools.cache   # the classes are made once (their imports need torch), not on every get_guider call
 def _perp_neg_guider_class():
     from engine.diffusion.sampling.custom import CFGGuider, _prepare_lists
     from engine.diffusion.sampling.conditioning import share_control_with_uncond

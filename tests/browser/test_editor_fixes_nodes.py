@@ -462,6 +462,9 @@ def test_copy_leaves_no_orphan_text_box(ed):
     page.mouse.move(700, 700)
     page.keyboard.press("Control+v")
     page.wait_for_function("app.graph._nodes.length === 8")
+    # the pasted node's text box joins the page at its first draw (the next animation frame or so)
+    page.wait_for_function(f"{count} >= {before + 1}", timeout=10_000)
+    page.wait_for_timeout(100)
     assert ed.js(count) == before + 1
     assert ed.js("""[...document.querySelectorAll('#dom-layer textarea')]
         .every((t) => app.graph.getNodeById(Number(t.dataset.node)))""")
